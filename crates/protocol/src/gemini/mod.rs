@@ -1,0 +1,1 @@
+//! gemini codec (being written).

@@ -1,0 +1,16 @@
+//! Switchyard's canonical chat model and one codec per wire format.
+//!
+//! Everything here is pure (no IO): codecs turn wire JSON into [`canonical`] types and back.
+//! Client-facing formats (OpenAI chat, Anthropic messages) have both directions for both
+//! sides; Gemini is spoken upstream only.
+
+pub mod anthropic;
+pub mod canonical;
+mod error;
+pub mod gemini;
+pub mod openai;
+pub mod sse;
+
+pub use canonical::*;
+pub use error::{from_json_slice, to_json_vec, ApiError, CodecError, ErrorKind};
+pub use sse::SseEvent;

@@ -1,0 +1,1 @@
+//! openai codec (being written).

@@ -6,6 +6,7 @@
 
 pub mod anthropic;
 pub mod canonical;
+pub mod codec;
 mod error;
 pub mod gemini;
 pub mod openai;

@@ -1,1 +1,151 @@
-//! Providers.
+//! Upstream LLM providers behind one type.
+//!
+//! Each provider kind has one file that knows its URLs, headers and codec; everything else
+//! (pooling, timeouts, error classification, stream decoding) is shared. Dispatch is an enum
+//! over kinds, never a string match.
+
+mod anthropic;
+mod azure;
+mod error;
+mod gemini;
+mod http;
+mod openai;
+mod settings;
+mod stream;
+
+pub use anthropic::AnthropicProvider;
+pub use azure::AzureProvider;
+pub use error::{Blame, ProviderError};
+pub use gemini::GeminiProvider;
+pub use openai::OpenAiProvider;
+pub use settings::{ProviderKind, ProviderSettings};
+pub use stream::UpstreamStream;
+
+use bytes::Bytes;
+use std::sync::Arc;
+use switchyard_protocol::{codec, ChatRequest, ChatResponse, WireFormat};
+
+/// What of the client's own request a same-format route passes upstream.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Forward<'a> {
+    /// The client's request headers (providers pick the few they pass on).
+    pub headers: Option<&'a ::http::HeaderMap>,
+    /// The client's query string, without `?`.
+    pub query: Option<&'a str>,
+}
+
+/// The kind-specific part of a provider.
+#[derive(Debug)]
+enum Backend {
+    OpenAi(OpenAiProvider),
+    Azure(AzureProvider),
+    Anthropic(AnthropicProvider),
+    Gemini(GeminiProvider),
+}
+
+/// One configured upstream, with its own pooled HTTP client.
+#[derive(Debug)]
+pub struct Provider {
+    settings: Arc<ProviderSettings>,
+    backend: Backend,
+}
+
+impl Provider {
+    /// Builds a provider (and its connection pool) from validated settings.
+    pub fn new(settings: ProviderSettings) -> Result<Self, String> {
+        let backend = match settings.kind {
+            ProviderKind::OpenAi => Backend::OpenAi(OpenAiProvider::new(&settings)?),
+            ProviderKind::Azure => Backend::Azure(AzureProvider::new(&settings)?),
+            ProviderKind::Anthropic => Backend::Anthropic(AnthropicProvider::new(&settings)?),
+            ProviderKind::Gemini => Backend::Gemini(GeminiProvider::new(&settings)?),
+        };
+        Ok(Self {
+            settings: Arc::new(settings),
+            backend,
+        })
+    }
+
+    /// Name from config.
+    pub fn name(&self) -> &str {
+        &self.settings.name
+    }
+
+    /// Its settings.
+    pub fn settings(&self) -> &ProviderSettings {
+        &self.settings
+    }
+
+    /// The wire format spoken upstream.
+    pub fn wire_format(&self) -> WireFormat {
+        match self.settings.kind {
+            ProviderKind::OpenAi | ProviderKind::Azure => WireFormat::OpenAiChat,
+            ProviderKind::Anthropic => WireFormat::Anthropic,
+            ProviderKind::Gemini => WireFormat::Gemini,
+        }
+    }
+
+    fn chat_request(
+        &self,
+        req: &ChatRequest,
+        model: &str,
+        fwd: &Forward<'_>,
+    ) -> Result<reqwest::RequestBuilder, ProviderError> {
+        let s = &self.settings;
+        match &self.backend {
+            Backend::OpenAi(p) => p.chat_request(s, req, model),
+            Backend::Azure(p) => p.chat_request(s, req, model),
+            Backend::Anthropic(p) => p.chat_request(s, req, model, fwd),
+            Backend::Gemini(p) => p.chat_request(s, req, model),
+        }
+    }
+
+    /// A complete answer to `req` (whose `stream` must be false) from upstream `model`.
+    pub async fn chat(
+        &self,
+        req: &ChatRequest,
+        model: &str,
+        fwd: &Forward<'_>,
+    ) -> Result<ChatResponse, ProviderError> {
+        let format = self.wire_format();
+        let rb = self.chat_request(req, model, fwd)?;
+        let response = http::send(&self.settings, format, rb).await?;
+        let body = http::read_body(&self.settings, response).await?;
+        codec::decode_response(format, &body).map_err(|source| ProviderError::Decode {
+            provider: self.settings.name.clone(),
+            source,
+        })
+    }
+
+    /// A streamed answer to `req` (whose `stream` must be true) from upstream `model`.
+    /// Returns once the upstream's response headers arrived.
+    pub async fn chat_stream(
+        &self,
+        req: &ChatRequest,
+        model: &str,
+        fwd: &Forward<'_>,
+    ) -> Result<UpstreamStream, ProviderError> {
+        let format = self.wire_format();
+        let rb = self.chat_request(req, model, fwd)?;
+        let response = http::send(&self.settings, format, rb).await?;
+        Ok(UpstreamStream::new(self.settings.clone(), format, response))
+    }
+
+    /// Forwards an OpenAI-shaped embeddings request body (its `model` already set to the
+    /// upstream model) and returns the upstream's JSON answer.
+    pub async fn embeddings(&self, model: &str, body: Vec<u8>) -> Result<Bytes, ProviderError> {
+        let s = &self.settings;
+        let rb = match &self.backend {
+            Backend::OpenAi(p) => p.embeddings_request(s, body),
+            Backend::Azure(p) => p.embeddings_request(s, model, body),
+            Backend::Anthropic(_) | Backend::Gemini(_) => {
+                return Err(ProviderError::Unsupported {
+                    provider: s.name.clone(),
+                    kind: s.kind.as_str(),
+                    operation: "embeddings",
+                })
+            }
+        };
+        let response = http::send(s, WireFormat::OpenAiChat, rb).await?;
+        http::read_body(s, response).await
+    }
+}

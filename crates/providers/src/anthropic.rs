@@ -1,0 +1,60 @@
+//! Anthropic Messages: `x-api-key`, `anthropic-version`, required `max_tokens`.
+//!
+//! When the client speaks Anthropic too, its `anthropic-version` and `anthropic-beta`
+//! headers and its query string (Claude Code sends `?beta=true`) go upstream unchanged:
+//! beta features are negotiated by the client, not by the gateway.
+
+use crate::{http, Forward, ProviderError, ProviderSettings};
+use switchyard_protocol::{anthropic, ChatRequest, WireFormat};
+
+/// Client headers passed through on same-format routes.
+const FORWARDED_HEADERS: [&str; 2] = ["anthropic-version", "anthropic-beta"];
+
+/// An Anthropic upstream.
+#[derive(Debug)]
+pub struct AnthropicProvider {
+    client: reqwest::Client,
+    messages_url: String,
+}
+
+impl AnthropicProvider {
+    pub(crate) fn new(settings: &ProviderSettings) -> Result<Self, String> {
+        Ok(Self {
+            client: http::build_client(settings)?,
+            messages_url: format!("{}/v1/messages", settings.base_url),
+        })
+    }
+
+    pub(crate) fn chat_request(
+        &self,
+        settings: &ProviderSettings,
+        req: &ChatRequest,
+        model: &str,
+        fwd: &Forward<'_>,
+    ) -> Result<reqwest::RequestBuilder, ProviderError> {
+        let body = anthropic::encode_request(req, model, settings.default_max_tokens)
+            .map_err(|e| http::encode_error(settings, e))?;
+        let same_format = req.source == WireFormat::Anthropic;
+        let url = match fwd.query.filter(|q| same_format && !q.is_empty()) {
+            Some(query) => format!("{}?{query}", self.messages_url),
+            None => self.messages_url.clone(),
+        };
+        let mut rb = http::json_post(&self.client, settings, &url, body);
+        if let Some(key) = &settings.api_key {
+            rb = rb.header("x-api-key", key);
+        }
+        let mut client_sent_version = false;
+        if let (true, Some(headers)) = (same_format, fwd.headers) {
+            for name in FORWARDED_HEADERS {
+                for value in headers.get_all(name) {
+                    client_sent_version |= name == "anthropic-version";
+                    rb = rb.header(name, value);
+                }
+            }
+        }
+        if !client_sent_version {
+            rb = rb.header("anthropic-version", settings.anthropic_version.as_str());
+        }
+        Ok(rb)
+    }
+}

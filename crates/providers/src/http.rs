@@ -1,0 +1,200 @@
+//! The HTTP exchange shared by every provider: one pooled client per provider, timeouts,
+//! and turning error statuses into [`ProviderError`]s.
+
+use crate::{ProviderError, ProviderSettings};
+use bytes::Bytes;
+use std::time::Duration;
+use switchyard_protocol::WireFormat;
+
+/// Builds the pooled client of one provider (reused by every request to it).
+pub(crate) fn build_client(settings: &ProviderSettings) -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .connect_timeout(settings.connect_timeout)
+        .tcp_nodelay(true)
+        .pool_idle_timeout(Duration::from_secs(90))
+        .pool_max_idle_per_host(256)
+        // Upstream redirects would re-send our key elsewhere.
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| format!("cannot build HTTP client for provider `{}`: {e}", settings.name))
+}
+
+/// A JSON POST to `url` with the provider's configured extra headers.
+pub(crate) fn json_post(
+    client: &reqwest::Client,
+    settings: &ProviderSettings,
+    url: &str,
+    body: Vec<u8>,
+) -> reqwest::RequestBuilder {
+    let mut rb = client
+        .post(url)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body);
+    for (name, value) in &settings.headers {
+        rb = rb.header(name, value);
+    }
+    rb
+}
+
+/// The request cannot be written in the provider's format.
+pub(crate) fn encode_error(
+    settings: &ProviderSettings,
+    source: switchyard_protocol::CodecError,
+) -> ProviderError {
+    ProviderError::Encode {
+        provider: settings.name.clone(),
+        source,
+    }
+}
+
+/// Sends `request` and waits for the response headers, within the first-byte timeout.
+/// Error statuses are read and returned as [`ProviderError::Status`].
+pub(crate) async fn send(
+    settings: &ProviderSettings,
+    format: WireFormat,
+    request: reqwest::RequestBuilder,
+) -> Result<reqwest::Response, ProviderError> {
+    let limit = settings.first_byte_timeout;
+    let response = match tokio::time::timeout(limit, request.send()).await {
+        Err(_) => {
+            return Err(ProviderError::Timeout {
+                provider: settings.name.clone(),
+                after: limit,
+                phase: "response headers",
+            })
+        }
+        Ok(Err(e)) => return Err(transport_error(settings, &e)),
+        Ok(Ok(r)) => r,
+    };
+    if response.status().is_success() {
+        return Ok(response);
+    }
+    let status = response.status().as_u16();
+    let retry_after = retry_after(response.headers());
+    let body = read_body(settings, response).await.unwrap_or_default();
+    let (error_type, message) = match switchyard_protocol::codec::decode_error(format, &body) {
+        Some((t, m)) => (Some(t), m),
+        None => (None, summarize_body(&body)),
+    };
+    Err(ProviderError::Status {
+        provider: settings.name.clone(),
+        status,
+        error_type,
+        message,
+        retry_after,
+    })
+}
+
+/// Reads a whole response body within the total timeout.
+pub(crate) async fn read_body(
+    settings: &ProviderSettings,
+    response: reqwest::Response,
+) -> Result<Bytes, ProviderError> {
+    let limit = settings.total_timeout;
+    match tokio::time::timeout(limit, response.bytes()).await {
+        Err(_) => Err(ProviderError::Timeout {
+            provider: settings.name.clone(),
+            after: limit,
+            phase: "total",
+        }),
+        Ok(Err(e)) => Err(transport_error(settings, &e)),
+        Ok(Ok(b)) => Ok(b),
+    }
+}
+
+/// Classifies a reqwest error without echoing URLs (which may carry keys, as Gemini's
+/// `?key=` style would).
+pub(crate) fn transport_error(settings: &ProviderSettings, e: &reqwest::Error) -> ProviderError {
+    if e.is_timeout() {
+        ProviderError::Timeout {
+            provider: settings.name.clone(),
+            after: settings.connect_timeout,
+            phase: "connect",
+        }
+    } else if e.is_connect() {
+        ProviderError::Connect {
+            provider: settings.name.clone(),
+            message: error_chain(e),
+        }
+    } else {
+        ProviderError::Transport {
+            provider: settings.name.clone(),
+            message: error_chain(e),
+        }
+    }
+}
+
+
+
+/// The error and its causes, joined, with any URL the error carries left out.
+fn error_chain(e: &reqwest::Error) -> String {
+    use std::error::Error as _;
+    let mut parts = Vec::new();
+    let mut source = e.source();
+    while let Some(s) = source {
+        parts.push(s.to_string());
+        source = s.source();
+    }
+    if parts.is_empty() {
+        "transport error".to_owned()
+    } else {
+        parts.join(": ")
+    }
+}
+
+/// `retry-after-ms` (OpenAI, Azure) or `retry-after` in seconds.
+pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    if let Some(ms) = headers
+        .get("retry-after-ms")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<f64>().ok())
+    {
+        return (ms.is_finite() && ms >= 0.0).then(|| Duration::from_secs_f64(ms / 1000.0));
+    }
+    headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(Duration::from_secs_f64)
+}
+
+/// A short, printable summary of a non-JSON error body.
+fn summarize_body(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    if text.is_empty() {
+        return "no error body".to_owned();
+    }
+    let mut end = text.len().min(300);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.get(..end).unwrap_or_default().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{HeaderMap, HeaderValue};
+
+    #[test]
+    fn retry_after_prefers_milliseconds() {
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", HeaderValue::from_static("7"));
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
+        h.insert("retry-after-ms", HeaderValue::from_static("250"));
+        assert_eq!(retry_after(&h), Some(Duration::from_millis(250)));
+        let mut bad = HeaderMap::new();
+        bad.insert("retry-after", HeaderValue::from_static("Wed, 21 Oct 2015"));
+        assert_eq!(retry_after(&bad), None);
+    }
+
+    #[test]
+    fn summary_is_bounded_and_char_safe() {
+        let long = "é".repeat(400);
+        let s = summarize_body(long.as_bytes());
+        assert!(s.len() <= 300);
+        assert_eq!(summarize_body(b"  "), "no error body");
+    }
+}

@@ -1,0 +1,49 @@
+//! OpenAI chat completions, and every OpenAI-compatible server (vLLM, Ollama, LM Studio,
+//! Groq, Together, DeepSeek, Mistral, OpenRouter) through `base_url`.
+
+use crate::{http, ProviderError, ProviderSettings};
+use switchyard_protocol::{openai, ChatRequest};
+
+/// An OpenAI-compatible upstream.
+#[derive(Debug)]
+pub struct OpenAiProvider {
+    client: reqwest::Client,
+    chat_url: String,
+    embeddings_url: String,
+}
+
+impl OpenAiProvider {
+    pub(crate) fn new(settings: &ProviderSettings) -> Result<Self, String> {
+        Ok(Self {
+            client: http::build_client(settings)?,
+            chat_url: format!("{}/chat/completions", settings.base_url),
+            embeddings_url: format!("{}/embeddings", settings.base_url),
+        })
+    }
+
+    fn post(&self, settings: &ProviderSettings, url: &str, body: Vec<u8>) -> reqwest::RequestBuilder {
+        let mut rb = http::json_post(&self.client, settings, url, body);
+        if let Some(key) = &settings.api_key {
+            rb = rb.bearer_auth(key);
+        }
+        rb
+    }
+
+    pub(crate) fn chat_request(
+        &self,
+        settings: &ProviderSettings,
+        req: &ChatRequest,
+        model: &str,
+    ) -> Result<reqwest::RequestBuilder, ProviderError> {
+        let body = openai::encode_request(req, model).map_err(|e| http::encode_error(settings, e))?;
+        Ok(self.post(settings, &self.chat_url, body))
+    }
+
+    pub(crate) fn embeddings_request(
+        &self,
+        settings: &ProviderSettings,
+        body: Vec<u8>,
+    ) -> reqwest::RequestBuilder {
+        self.post(settings, &self.embeddings_url, body)
+    }
+}

@@ -1,0 +1,102 @@
+//! Validated settings of one provider, as the gateway's config produces them.
+
+use std::time::Duration;
+
+/// Which API a provider speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderKind {
+    /// OpenAI, or any OpenAI-compatible server (vLLM, Ollama, Groq, ...).
+    OpenAi,
+    /// Azure OpenAI (deployment URLs, `api-version`, `api-key` header).
+    Azure,
+    /// Anthropic Messages.
+    Anthropic,
+    /// Google Gemini.
+    Gemini,
+}
+
+impl ProviderKind {
+    /// The kind as written in config.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OpenAi => "openai",
+            Self::Azure => "azure",
+            Self::Anthropic => "anthropic",
+            Self::Gemini => "gemini",
+        }
+    }
+
+    /// Parses a config value.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "openai" => Some(Self::OpenAi),
+            "azure" => Some(Self::Azure),
+            "anthropic" => Some(Self::Anthropic),
+            "gemini" => Some(Self::Gemini),
+            _ => None,
+        }
+    }
+
+    /// The public endpoint used when config gives no `base_url`.
+    pub fn default_base_url(self) -> Option<&'static str> {
+        match self {
+            Self::OpenAi => Some("https://api.openai.com/v1"),
+            Self::Anthropic => Some("https://api.anthropic.com"),
+            Self::Gemini => Some("https://generativelanguage.googleapis.com"),
+            // Azure endpoints are per resource; there is no public default.
+            Self::Azure => None,
+        }
+    }
+}
+
+/// Everything needed to talk to one provider.
+#[derive(Debug, Clone)]
+pub struct ProviderSettings {
+    /// Name in config; shown in `x-switchyard-provider`.
+    pub name: String,
+    /// API kind.
+    pub kind: ProviderKind,
+    /// Base URL without trailing slash (OpenAI-style includes `/v1`).
+    pub base_url: String,
+    /// Secret key, if the provider needs one. Never logged.
+    pub api_key: Option<String>,
+    /// Azure `api-version` query value.
+    pub api_version: String,
+    /// Anthropic `anthropic-version` header sent unless the client sent its own.
+    pub anthropic_version: String,
+    /// `max_tokens` for Anthropic when the client gave none (Anthropic requires it).
+    pub default_max_tokens: u32,
+    /// TCP connect limit.
+    pub connect_timeout: Duration,
+    /// Limit for the response headers (time to first byte).
+    pub first_byte_timeout: Duration,
+    /// Limit for the whole exchange of a non-streamed request.
+    pub total_timeout: Duration,
+    /// Longest silence allowed between two chunks of a stream.
+    pub stream_idle_timeout: Duration,
+    /// Extra headers sent on every request.
+    pub headers: Vec<(String, String)>,
+    /// True for the built-in simulated providers of demo mode.
+    pub simulated: bool,
+}
+
+impl ProviderSettings {
+    /// Settings with defaults for `kind` at `base_url`.
+    pub fn new(name: impl Into<String>, kind: ProviderKind, base_url: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            kind,
+            base_url: base_url.into().trim_end_matches('/').to_owned(),
+            api_key: None,
+            api_version: "2024-10-21".to_owned(),
+            anthropic_version: "2023-06-01".to_owned(),
+            default_max_tokens: 4096,
+            connect_timeout: Duration::from_secs(10),
+            first_byte_timeout: Duration::from_secs(120),
+            total_timeout: Duration::from_secs(600),
+            stream_idle_timeout: Duration::from_secs(120),
+            headers: Vec::new(),
+            simulated: false,
+        }
+    }
+}

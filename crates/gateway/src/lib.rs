@@ -1,1 +1,17 @@
-//! Gateway.
+//! Switchyard's HTTP gateway: routes, middleware and the request path of DESIGN.md
+//! (decode -> plan -> [cache] -> execute -> [validate] -> encode -> observe).
+
+mod app;
+pub mod config;
+pub mod context;
+pub mod error;
+pub mod execute;
+mod middleware;
+pub mod observe;
+pub mod plan;
+pub mod routes;
+pub mod state;
+
+pub use app::{router, serve};
+pub use config::{Config, ConfigError};
+pub use state::AppState;

@@ -22,7 +22,9 @@ pub fn encode_response(format: WireFormat, resp: &ChatResponse) -> Result<Vec<u8
     match format {
         WireFormat::OpenAiChat => openai::encode_response(resp),
         WireFormat::Anthropic => anthropic::encode_response(resp),
-        WireFormat::Gemini => Err(CodecError::new("Gemini responses are not served to clients")),
+        WireFormat::Gemini => Err(CodecError::new(
+            "Gemini responses are not served to clients",
+        )),
     }
 }
 

@@ -24,14 +24,18 @@ impl GeminiProvider {
         req: &ChatRequest,
         model: &str,
     ) -> Result<reqwest::RequestBuilder, ProviderError> {
-        let body = gemini::encode_request(req, model).map_err(|e| http::encode_error(settings, e))?;
+        let body =
+            gemini::encode_request(req, model).map_err(|e| http::encode_error(settings, e))?;
         let url = if req.stream {
             format!(
                 "{}/v1beta/models/{model}:streamGenerateContent?alt=sse",
                 settings.base_url
             )
         } else {
-            format!("{}/v1beta/models/{model}:generateContent", settings.base_url)
+            format!(
+                "{}/v1beta/models/{model}:generateContent",
+                settings.base_url
+            )
         };
         let mut rb = http::json_post(&self.client, settings, &url, body);
         if let Some(key) = &settings.api_key {

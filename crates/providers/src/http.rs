@@ -16,7 +16,12 @@ pub(crate) fn build_client(settings: &ProviderSettings) -> Result<reqwest::Clien
         // Upstream redirects would re-send our key elsewhere.
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        .map_err(|e| format!("cannot build HTTP client for provider `{}`: {e}", settings.name))
+        .map_err(|e| {
+            format!(
+                "cannot build HTTP client for provider `{}`: {e}",
+                settings.name
+            )
+        })
 }
 
 /// A JSON POST to `url` with the provider's configured extra headers.
@@ -123,8 +128,6 @@ pub(crate) fn transport_error(settings: &ProviderSettings, e: &reqwest::Error) -
         }
     }
 }
-
-
 
 /// The error and its causes, joined, with any URL the error carries left out.
 fn error_chain(e: &reqwest::Error) -> String {

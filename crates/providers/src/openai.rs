@@ -21,7 +21,12 @@ impl OpenAiProvider {
         })
     }
 
-    fn post(&self, settings: &ProviderSettings, url: &str, body: Vec<u8>) -> reqwest::RequestBuilder {
+    fn post(
+        &self,
+        settings: &ProviderSettings,
+        url: &str,
+        body: Vec<u8>,
+    ) -> reqwest::RequestBuilder {
         let mut rb = http::json_post(&self.client, settings, url, body);
         if let Some(key) = &settings.api_key {
             rb = rb.bearer_auth(key);
@@ -35,7 +40,8 @@ impl OpenAiProvider {
         req: &ChatRequest,
         model: &str,
     ) -> Result<reqwest::RequestBuilder, ProviderError> {
-        let body = openai::encode_request(req, model).map_err(|e| http::encode_error(settings, e))?;
+        let body =
+            openai::encode_request(req, model).map_err(|e| http::encode_error(settings, e))?;
         Ok(self.post(settings, &self.chat_url, body))
     }
 

@@ -1,1 +1,174 @@
-fn main() {}
+//! `switchyard`: the gateway binary. Thin: parses the command line, loads config, and hands
+//! over to the gateway crate.
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use std::{io::Write as _, net::SocketAddr, path::PathBuf, process::ExitCode};
+use switchyard_gateway::{
+    config::{demo_config, environment_config, DEFAULT_LISTEN},
+    AppState, Config,
+};
+
+/// Switchyard: an LLM API gateway for code-generation traffic.
+#[derive(Debug, Parser)]
+#[command(name = "switchyard", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the gateway.
+    Serve {
+        /// Config file (TOML). Without one (and without SWITCHYARD_CONFIG), providers come
+        /// from OPENAI_API_KEY / ANTHROPIC_API_KEY / GEMINI_API_KEY, or are simulated.
+        #[arg(long, env = "SWITCHYARD_CONFIG")]
+        config: Option<PathBuf>,
+        /// Listen address, overriding the config (use port 0 for any free port).
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        /// Log filter, e.g. `info`, `debug`, `switchyard_gateway=debug` (or RUST_LOG).
+        #[arg(long, default_value = "info")]
+        log_level: String,
+    },
+    /// Validate a config file and exit (non-zero with the file, key and problem).
+    Check {
+        /// Config file (TOML).
+        #[arg(long)]
+        config: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check { config } => match Config::load(&config) {
+            Ok(c) => {
+                println!(
+                    "{}: OK ({} providers, {} model aliases)",
+                    c.origin,
+                    c.providers.len(),
+                    c.models.len()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        },
+        Command::Serve {
+            config,
+            listen,
+            log_level,
+        } => {
+            init_tracing(&log_level);
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("error: cannot start the async runtime: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match runtime.block_on(serve(config, listen)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+    }
+}
+
+fn init_tracing(level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .or_else(|_| tracing_subscriber::EnvFilter::try_new(level))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+async fn serve(config_path: Option<PathBuf>, listen: Option<SocketAddr>) -> anyhow::Result<()> {
+    let default_listen: SocketAddr = DEFAULT_LISTEN.parse()?;
+    // Keeps the demo mock alive for as long as the gateway runs.
+    let mut _demo_mock = None;
+    let config = match config_path {
+        Some(path) => Config::load(&path)?,
+        None => {
+            let listen = listen.unwrap_or(default_listen);
+            match environment_config(listen, &|name| std::env::var(name).ok()) {
+                Some(c) => {
+                    let names: Vec<&str> = c.providers.iter().map(|p| p.name.as_str()).collect();
+                    tracing::info!(
+                        "no config file: using providers from the environment: {}",
+                        names.join(", ")
+                    );
+                    c
+                }
+                None => {
+                    let mock = switchyard_mock::MockServer::start(
+                        switchyard_mock::MockBehavior::default(),
+                    )
+                    .await
+                    .context("cannot start the built-in demo providers")?;
+                    let c = demo_config(listen, &mock.url());
+                    tracing::warn!(
+                        "DEMO MODE: no config file and none of OPENAI_API_KEY, ANTHROPIC_API_KEY, \
+                         GEMINI_API_KEY is set, so answers are SIMULATED by built-in providers \
+                         (simulated-openai, simulated-anthropic, simulated-gemini; see the \
+                         x-switchyard-provider header). Models: coder, fast, smart, or any name."
+                    );
+                    _demo_mock = Some(mock);
+                    c
+                }
+            }
+        }
+    };
+    let listen = listen.unwrap_or(config.server.listen);
+    config.check_exposure(listen)?;
+    let state = AppState::new(config).map_err(anyhow::Error::msg)?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let bound = listener.local_addr()?;
+    // One line on stdout, for scripts and benchmarks that start the gateway on port 0.
+    let mut stdout = std::io::stdout();
+    writeln!(stdout, "listening on {bound}")?;
+    stdout.flush()?;
+    tracing::info!("switchyard listening on http://{bound}");
+    switchyard_gateway::serve(listener, state, shutdown_signal()).await?;
+    tracing::info!("switchyard stopped");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

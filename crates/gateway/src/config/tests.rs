@@ -1,0 +1,185 @@
+use super::*;
+
+fn env(name: &str) -> Option<String> {
+    match name {
+        "LOCAL_KEY" => Some("sk-local".into()),
+        "GW_KEY" => Some("client-key-123".into()),
+        _ => None,
+    }
+}
+
+fn parse(text: &str) -> Result<Config, ConfigError> {
+    Config::parse(text, "test.toml", &env)
+}
+
+const VALID: &str = r#"
+[server]
+listen = "127.0.0.1:4100"
+api_keys = ["${GW_KEY}"]
+
+[providers.local]
+kind = "openai"
+base_url = "http://127.0.0.1:9001/v1"
+api_key = "${LOCAL_KEY}"
+
+[providers.claude]
+kind = "anthropic"
+default_max_tokens = 1024
+headers = { "x-team" = "ide" }
+
+[models.fast]
+deployments = [
+  { provider = "local", model = "small-coder", input_cost_per_mtok = 0.15, output_cost_per_mtok = 0.60 },
+  { provider = "claude", model = "claude-haiku-4-5" },
+]
+"#;
+
+#[test]
+fn valid_config_resolves_everything() {
+    let c = parse(VALID).unwrap();
+    assert_eq!(c.server.listen.to_string(), "127.0.0.1:4100");
+    assert_eq!(c.server.api_keys, vec!["client-key-123".to_owned()]);
+    assert_eq!(c.providers.len(), 2);
+    let claude = &c.providers[0];
+    assert_eq!(claude.name, "claude");
+    assert_eq!(claude.base_url, "https://api.anthropic.com");
+    assert_eq!(claude.default_max_tokens, 1024);
+    assert_eq!(
+        claude.headers,
+        vec![("x-team".to_owned(), "ide".to_owned())]
+    );
+    let local = &c.providers[1];
+    assert_eq!(local.api_key.as_deref(), Some("sk-local"));
+    assert_eq!(c.models[0].alias, "fast");
+    assert_eq!(c.models[0].deployments[1].model, "claude-haiku-4-5");
+    assert_eq!(c.models[0].deployments[0].price.input_per_mtok, Some(0.15));
+    assert!(c.passthrough.is_empty());
+}
+
+#[test]
+fn empty_config_uses_defaults() {
+    let c = parse("").unwrap();
+    assert_eq!(c.server.listen.to_string(), DEFAULT_LISTEN);
+    assert_eq!(c.server.max_body_bytes, DEFAULT_MAX_BODY_BYTES);
+}
+
+#[test]
+fn unknown_key_names_file_line_and_key() {
+    let e = parse("[server]\nlistn = \"127.0.0.1:1\"\n").unwrap_err();
+    let text = e.to_string();
+    assert!(text.starts_with("test.toml: "), "{text}");
+    assert!(text.contains("unknown field `listn`"), "{text}");
+    assert!(text.contains("line 2"), "{text}");
+}
+
+#[test]
+fn unknown_provider_reference_names_the_key() {
+    let e = parse(
+        "[providers.a]\nkind = \"openai\"\n[models.m]\ndeployments = [{ provider = \"b\", model = \"x\" }]\n",
+    )
+    .unwrap_err();
+    assert_eq!(e.key, "models.m.deployments[0].provider");
+    assert!(e.message.contains("unknown provider `b`"), "{e}");
+    assert!(e.message.contains("known: a"), "{e}");
+}
+
+#[test]
+fn missing_environment_variable_names_key_and_variable() {
+    let e =
+        parse("[providers.a]\nkind = \"openai\"\napi_key = \"${NOT_SET_ANYWHERE}\"\n").unwrap_err();
+    assert_eq!(e.key, "providers.a.api_key");
+    assert_eq!(
+        e.message,
+        "environment variable NOT_SET_ANYWHERE is not set"
+    );
+    assert_eq!(
+        e.to_string(),
+        "test.toml: providers.a.api_key: environment variable NOT_SET_ANYWHERE is not set"
+    );
+}
+
+#[test]
+fn bad_urls_kinds_and_values_are_rejected() {
+    let bad_url = parse("[providers.a]\nkind = \"openai\"\nbase_url = \"ftp://x\"\n").unwrap_err();
+    assert_eq!(bad_url.key, "providers.a.base_url");
+    let not_url =
+        parse("[providers.a]\nkind = \"openai\"\nbase_url = \"not a url\"\n").unwrap_err();
+    assert!(not_url.message.contains("not a valid URL"), "{not_url}");
+    let kind = parse("[providers.a]\nkind = \"cohere\"\n").unwrap_err();
+    assert_eq!(kind.key, "providers.a.kind");
+    let azure = parse("[providers.a]\nkind = \"azure\"\n").unwrap_err();
+    assert_eq!(azure.key, "providers.a.base_url");
+    let listen = parse("[server]\nlisten = \"localhost\"\n").unwrap_err();
+    assert_eq!(listen.key, "server.listen");
+    let empty =
+        parse("[providers.a]\nkind = \"openai\"\n[models.m]\ndeployments = []\n").unwrap_err();
+    assert_eq!(empty.key, "models.m.deployments");
+    let cost = parse(
+        "[providers.a]\nkind = \"openai\"\n[models.m]\ndeployments = [{ provider = \"a\", model = \"x\", input_cost_per_mtok = -1 }]\n",
+    )
+    .unwrap_err();
+    assert_eq!(cost.key, "models.m.deployments[0].input_cost_per_mtok");
+    let default = parse("[server]\ndefault_provider = \"nope\"\n").unwrap_err();
+    assert_eq!(default.key, "server.default_provider");
+}
+
+#[test]
+fn exposure_check_requires_keys_or_explicit_opt_out() {
+    let open = parse("").unwrap();
+    let public: SocketAddr = "0.0.0.0:4000".parse().unwrap();
+    assert!(open
+        .check_exposure("127.0.0.1:4000".parse().unwrap())
+        .is_ok());
+    let e = open.check_exposure(public).unwrap_err();
+    assert!(e.message.contains("allow_unauthenticated"), "{e}");
+    assert!(parse(VALID).unwrap().check_exposure(public).is_ok());
+    let opted_out = parse("[server]\nallow_unauthenticated = true\n").unwrap();
+    assert!(opted_out.check_exposure(public).is_ok());
+}
+
+#[test]
+fn default_provider_becomes_catch_all_passthrough() {
+    let c =
+        parse("[server]\ndefault_provider = \"a\"\n[providers.a]\nkind = \"openai\"\n").unwrap();
+    assert_eq!(
+        c.passthrough,
+        vec![PassthroughRule {
+            prefix: String::new(),
+            provider: "a".into()
+        }]
+    );
+}
+
+#[test]
+fn environment_config_routes_model_families() {
+    let lookup = |name: &str| match name {
+        "ANTHROPIC_API_KEY" => Some("sk-ant".to_owned()),
+        "OPENAI_API_KEY" => Some("sk-oai".to_owned()),
+        _ => None,
+    };
+    let listen: SocketAddr = DEFAULT_LISTEN.parse().unwrap();
+    let c = environment_config(listen, &lookup).unwrap();
+    let names: Vec<_> = c.providers.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["openai", "anthropic"]);
+    let route = |model: &str| {
+        c.passthrough
+            .iter()
+            .find(|r| model.starts_with(&r.prefix))
+            .map(|r| r.provider.clone())
+    };
+    assert_eq!(route("claude-sonnet-4-5").as_deref(), Some("anthropic"));
+    assert_eq!(route("gpt-4o").as_deref(), Some("openai"));
+    assert_eq!(route("llama3").as_deref(), Some("openai"));
+    assert!(environment_config(listen, &|_| None).is_none());
+}
+
+#[test]
+fn demo_config_is_valid_and_simulated() {
+    let c = demo_config(DEFAULT_LISTEN.parse().unwrap(), "http://127.0.0.1:9");
+    assert!(c
+        .providers
+        .iter()
+        .all(|p| p.simulated && p.name.starts_with("simulated-")));
+    assert!(c.models.iter().any(|m| m.alias == "coder"));
+    assert_eq!(c.passthrough.last().unwrap().provider, "simulated-openai");
+}

@@ -1,0 +1,87 @@
+//! Per-request facts, gathered as the request moves through the stages and read at the end
+//! by the response headers and the analytics event.
+
+use crate::state::{AppState, Deployment};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+use switchyard_protocol::{ErrorKind, Usage, WireFormat};
+
+/// The request id: the client's `x-request-id` if it sent a sane one, else generated.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub http::HeaderValue);
+
+/// Everything known about one request. Holds no prompt or completion text.
+#[derive(Debug)]
+pub struct RequestContext {
+    /// Request id.
+    pub request_id: RequestId,
+    /// The client's wire format.
+    pub client_format: WireFormat,
+    /// When the gateway received the request.
+    pub received: Instant,
+    /// The `model` the client sent.
+    pub requested_model: Option<Arc<str>>,
+    /// The alias that served it.
+    pub alias: Option<Arc<str>>,
+    /// Index of the provider that answered (or was last tried).
+    pub provider: Option<usize>,
+    /// Upstream model that answered.
+    pub upstream_model: Option<Arc<str>>,
+    /// Upstream calls made.
+    pub attempts: u32,
+    /// Whether the client asked for a stream.
+    pub stream: bool,
+    /// Token usage reported by the upstream.
+    pub usage: Option<Usage>,
+    /// Time spent waiting on upstreams (excluded from the gateway's overhead).
+    pub upstream_wait: Duration,
+    /// Streams: time from receipt to the first content event.
+    pub time_to_first_token: Option<Duration>,
+    /// HTTP status returned.
+    pub status: u16,
+    /// Class of the error, if the request failed (or a stream broke).
+    pub error: Option<ErrorKind>,
+}
+
+impl RequestContext {
+    /// A context for a request received at `received`.
+    pub fn new(request_id: RequestId, client_format: WireFormat, received: Instant) -> Self {
+        Self {
+            request_id,
+            client_format,
+            received,
+            requested_model: None,
+            alias: None,
+            provider: None,
+            upstream_model: None,
+            attempts: 0,
+            stream: false,
+            usage: None,
+            upstream_wait: Duration::ZERO,
+            time_to_first_token: None,
+            status: 200,
+            error: None,
+        }
+    }
+
+    /// Records that `deployment` is being tried.
+    pub fn attempt(&mut self, deployment: &Deployment) {
+        self.attempts += 1;
+        self.provider = Some(deployment.provider);
+        self.upstream_model = Some(deployment.model.clone());
+    }
+
+    /// Time spent in the gateway itself so far: total minus upstream waits.
+    pub fn overhead(&self) -> Duration {
+        self.received.elapsed().saturating_sub(self.upstream_wait)
+    }
+
+    /// The name of the provider that answered, if any.
+    pub fn provider_name<'a>(&self, state: &'a AppState) -> Option<&'a str> {
+        self.provider
+            .and_then(|i| state.provider(i))
+            .map(|p| p.name())
+    }
+}

@@ -1,0 +1,48 @@
+//! Plan stage: the model name a client sent -> the deployments that may serve it.
+//!
+//! The router (issue "routing") slots in here: it will turn `auto` into an alias before
+//! the alias lookup, and record its tier and reasons in the request context.
+
+use crate::{
+    error::GatewayError,
+    state::{AppState, Deployment, ModelRoute},
+};
+use std::sync::Arc;
+use switchyard_protocol::{ApiError, ErrorKind};
+
+/// Resolves `model` to a route: an alias from config, else a pass-through rule that sends
+/// the name unchanged to a provider, else `model_not_found`.
+pub fn plan(state: &AppState, model: &str) -> Result<Arc<ModelRoute>, GatewayError> {
+    if let Some(route) = state.routes.get(model) {
+        return Ok(route.clone());
+    }
+    if let Some((_, provider)) = state
+        .passthrough
+        .iter()
+        .find(|(prefix, _)| model.starts_with(prefix.as_str()))
+    {
+        let name: Arc<str> = Arc::from(model);
+        return Ok(Arc::new(ModelRoute {
+            alias: name.clone(),
+            deployments: vec![Deployment {
+                provider: *provider,
+                model: name,
+                price: Default::default(),
+            }],
+        }));
+    }
+    let mut known: Vec<&str> = state.routes.keys().map(String::as_str).collect();
+    known.sort_unstable();
+    let message = if known.is_empty() {
+        format!("model `{model}` does not exist: no model aliases are configured")
+    } else {
+        format!(
+            "model `{model}` does not exist; available models: {}",
+            known.join(", ")
+        )
+    };
+    Err(ApiError::new(ErrorKind::NotFound, message)
+        .with_code("model_not_found")
+        .with_param("model")
+        .into())
+}

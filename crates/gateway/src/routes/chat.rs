@@ -1,0 +1,117 @@
+//! `POST /v1/chat/completions` and `POST /v1/messages`: the request path of DESIGN.md,
+//! stage by stage.
+
+use super::{read_body, respond_headers};
+use crate::{
+    context::{RequestContext, RequestId},
+    error::{error_response, GatewayError},
+    execute::Failover,
+    observe, plan,
+    routes::stream,
+    state::AppState,
+};
+use axum::{
+    body::Body,
+    extract::{Request, State},
+    response::Response,
+    Extension,
+};
+use http::{header, HeaderValue};
+use std::{sync::Arc, time::Instant};
+use switchyard_protocol::{codec, WireFormat};
+use switchyard_providers::Forward;
+
+/// OpenAI chat completions.
+pub async fn chat_completions(
+    State(state): State<Arc<AppState>>,
+    Extension(id): Extension<RequestId>,
+    request: Request,
+) -> Response {
+    handle(state, WireFormat::OpenAiChat, id, request).await
+}
+
+/// Anthropic messages.
+pub async fn messages(
+    State(state): State<Arc<AppState>>,
+    Extension(id): Extension<RequestId>,
+    request: Request,
+) -> Response {
+    handle(state, WireFormat::Anthropic, id, request).await
+}
+
+async fn handle(
+    state: Arc<AppState>,
+    format: WireFormat,
+    id: RequestId,
+    request: Request,
+) -> Response {
+    let mut ctx = RequestContext::new(id, format, Instant::now());
+    let (parts, body) = request.into_parts();
+    let result = async {
+        // Ingress codec: wire JSON -> canonical request.
+        let bytes = read_body(body, &parts.headers, state.config.server.max_body_bytes).await?;
+        let req = codec::decode_request(format, &bytes)?;
+        ctx.requested_model = Some(Arc::from(req.model.as_str()));
+        ctx.stream = req.stream;
+        // Plan: model name -> alias -> deployments. (Router seam.)
+        let route = plan::plan(&state, &req.model)?;
+        // Cache lookup goes here (cache seam): a hit re-encodes the stored response.
+        let fwd = Forward {
+            headers: Some(&parts.headers),
+            query: parts.uri.query(),
+        };
+        if req.stream {
+            let opened = stream::open(&state, &route, &req, &fwd, &mut ctx).await?;
+            return Ok(Outcome::Stream(opened));
+        }
+        let mut failover = Failover::new(&route, &mut ctx);
+        let resp = loop {
+            let (provider, model, started) = failover.next(&state, &mut ctx)?;
+            let result = provider.chat(&req, &model, &fwd).await;
+            if let Some(resp) = failover.settle(&mut ctx, started, result)? {
+                break resp;
+            }
+        };
+        // Code validation goes here (codeintel seam), then cache store.
+        ctx.usage = Some(resp.usage);
+        if !resp.model.is_empty() {
+            ctx.upstream_model = Some(Arc::from(resp.model.as_str()));
+        }
+        // Egress codec.
+        let body = codec::encode_response(format, &resp).map_err(internal)?;
+        Ok::<_, GatewayError>(Outcome::Complete(body))
+    }
+    .await;
+    match result {
+        Ok(Outcome::Complete(body)) => {
+            let mut response = Response::new(Body::from(body));
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            respond_headers(&state, &ctx, &mut response);
+            observe::request_finished(&state, &ctx);
+            response
+        }
+        Ok(Outcome::Stream(opened)) => stream::respond(state, ctx, opened),
+        Err(e) => {
+            let mut response = error_response(format, &e, &mut ctx);
+            respond_headers(&state, &ctx, &mut response);
+            observe::request_finished(&state, &ctx);
+            response
+        }
+    }
+}
+
+enum Outcome {
+    Complete(Vec<u8>),
+    Stream(stream::Opened),
+}
+
+/// An encoding failure of our own making is a gateway fault.
+fn internal(e: switchyard_protocol::CodecError) -> GatewayError {
+    GatewayError::new(
+        switchyard_protocol::ErrorKind::Internal,
+        format!("cannot encode the answer: {e}"),
+    )
+}

@@ -1,0 +1,77 @@
+//! `POST /v1/embeddings`: OpenAI-shaped, passed to providers that offer embeddings with
+//! only the model name replaced.
+
+use super::{read_body, respond_headers};
+use crate::{
+    context::{RequestContext, RequestId},
+    error::{error_response, GatewayError},
+    execute::Failover,
+    observe, plan,
+    state::AppState,
+};
+use axum::{
+    body::Body,
+    extract::{Request, State},
+    response::Response,
+    Extension,
+};
+use http::{header, HeaderValue};
+use serde_json::{Map, Value};
+use std::{sync::Arc, time::Instant};
+use switchyard_protocol::{ApiError, ErrorKind, WireFormat};
+
+/// Forwards an embeddings request.
+pub async fn create(
+    State(state): State<Arc<AppState>>,
+    Extension(id): Extension<RequestId>,
+    request: Request,
+) -> Response {
+    let format = WireFormat::OpenAiChat;
+    let mut ctx = RequestContext::new(id, format, Instant::now());
+    let (parts, body) = request.into_parts();
+    let result = async {
+        let bytes = read_body(body, &parts.headers, state.config.server.max_body_bytes).await?;
+        let mut fields: Map<String, Value> = switchyard_protocol::from_json_slice(&bytes)?;
+        let model = match fields.get("model") {
+            Some(Value::String(m)) => m.clone(),
+            Some(_) => return Err(invalid("model", "`model` must be a string")),
+            None => return Err(invalid("model", "missing field `model`")),
+        };
+        if !fields.contains_key("input") {
+            return Err(invalid("input", "missing field `input`"));
+        }
+        ctx.requested_model = Some(Arc::from(model.as_str()));
+        let route = plan::plan(&state, &model)?;
+        let mut failover = Failover::new(&route, &mut ctx);
+        loop {
+            let (provider, model, started) = failover.next(&state, &mut ctx)?;
+            fields.insert("model".into(), Value::String(model.to_string()));
+            let body = switchyard_protocol::to_json_vec(&fields)?;
+            let result = provider.embeddings(&model, body).await;
+            if let Some(bytes) = failover.settle(&mut ctx, started, result)? {
+                break Ok(bytes);
+            }
+        }
+    }
+    .await;
+    let mut response = match result {
+        Ok(bytes) => {
+            let mut r = Response::new(Body::from(bytes));
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            r
+        }
+        Err(e) => error_response(format, &e, &mut ctx),
+    };
+    respond_headers(&state, &ctx, &mut response);
+    observe::request_finished(&state, &ctx);
+    response
+}
+
+fn invalid(param: &str, message: &str) -> GatewayError {
+    ApiError::new(ErrorKind::InvalidRequest, message)
+        .with_param(param)
+        .into()
+}

@@ -1,0 +1,214 @@
+//! Streamed answers: open the upstream stream (failing over until the first content
+//! arrives), then re-encode canonical events into the client's SSE format as they come.
+
+use super::respond_headers;
+use crate::{
+    context::RequestContext, error::GatewayError, execute::Failover, observe, state::AppState,
+    state::ModelRoute,
+};
+use axum::{body::Body, response::Response};
+use bytes::Bytes;
+use http::{header, HeaderValue};
+use std::{convert::Infallible, sync::Arc};
+use switchyard_protocol::{codec::AnyStreamEncoder, ChatRequest, ErrorKind, StreamEvent};
+use switchyard_providers::{Forward, Provider, ProviderError, UpstreamStream};
+
+/// An upstream stream that has produced its first content.
+pub struct Opened {
+    upstream: UpstreamStream,
+    /// Events read before the response was committed, replayed first.
+    prefetched: Vec<StreamEvent>,
+    encoder: AnyStreamEncoder,
+}
+
+/// Whether an event commits the stream: once it is sent, the client has seen content and
+/// a later failure can no longer be hidden by failing over.
+fn is_content(event: &StreamEvent) -> bool {
+    matches!(
+        event,
+        StreamEvent::Delta { .. } | StreamEvent::Finish { .. } | StreamEvent::Error { .. }
+    )
+}
+
+/// Opens the stream on the first deployment that gets as far as its first content.
+pub async fn open(
+    state: &AppState,
+    route: &ModelRoute,
+    req: &ChatRequest,
+    fwd: &Forward<'_>,
+    ctx: &mut RequestContext,
+) -> Result<Opened, GatewayError> {
+    let encoder = AnyStreamEncoder::new(ctx.client_format, req.stream_include_usage)
+        .map_err(GatewayError::from)?;
+    let mut failover = Failover::new(route, ctx);
+    loop {
+        let (provider, model, started) = failover.next(state, ctx)?;
+        let result = first_content(provider, req, &model, fwd).await;
+        if let Some((upstream, prefetched)) = failover.settle(ctx, started, result)? {
+            ctx.time_to_first_token = Some(ctx.received.elapsed());
+            return Ok(Opened {
+                upstream,
+                prefetched,
+                encoder,
+            });
+        }
+    }
+}
+
+/// Opens the upstream stream and reads it up to its first content event, so that a
+/// stream which fails before the client has seen anything can fail over.
+async fn first_content(
+    provider: &Provider,
+    req: &ChatRequest,
+    model: &str,
+    fwd: &Forward<'_>,
+) -> Result<(UpstreamStream, Vec<StreamEvent>), ProviderError> {
+    let mut upstream = provider.chat_stream(req, model, fwd).await?;
+    let mut prefetched = Vec::new();
+    loop {
+        match upstream.next().await {
+            Some(Ok(StreamEvent::Error { kind, message })) => {
+                // An error before any content (e.g. Anthropic's `overloaded_error` event)
+                // is an upstream failure like a 5xx: try the next deployment.
+                let status = if kind.contains("overloaded") {
+                    529
+                } else {
+                    502
+                };
+                return Err(ProviderError::Status {
+                    provider: provider.name().to_owned(),
+                    status,
+                    error_type: Some(kind),
+                    message,
+                    retry_after: None,
+                });
+            }
+            Some(Ok(event)) => {
+                let content = is_content(&event);
+                prefetched.push(event);
+                if content {
+                    return Ok((upstream, prefetched));
+                }
+            }
+            Some(Err(e)) => return Err(e),
+            None => return Ok((upstream, prefetched)),
+        }
+    }
+}
+/// Body state of a stream being relayed. Dropping it (stream complete, or the client went
+/// away) drops the upstream connection and records the request.
+struct Relay {
+    state: Arc<AppState>,
+    ctx: RequestContext,
+    opened: Opened,
+    done: bool,
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        if !self.done {
+            // The client disconnected before the end: the upstream request is cancelled by
+            // dropping its connection here.
+            self.ctx.status = 499;
+        }
+        observe::request_finished(&self.state, &self.ctx);
+    }
+}
+
+impl Relay {
+    fn track(&mut self, event: &StreamEvent) {
+        if let StreamEvent::Usage(u) = event {
+            self.ctx.usage = Some(*u);
+        }
+    }
+
+    /// Encodes `event`; on an encoder failure ends the stream with an error event.
+    fn encode(&mut self, event: &StreamEvent, out: &mut Vec<u8>) {
+        self.track(event);
+        if let Err(e) = self.opened.encoder.encode(event, out) {
+            self.fail(
+                ErrorKind::Internal,
+                &format!("cannot encode stream event: {e}"),
+                out,
+            );
+        }
+    }
+
+    /// Ends the stream with an explicit error event: a truncated answer must never look
+    /// complete to the client.
+    fn fail(&mut self, kind: ErrorKind, message: &str, out: &mut Vec<u8>) {
+        self.ctx.error = Some(kind);
+        self.done = true;
+        let event = StreamEvent::Error {
+            kind: match kind {
+                ErrorKind::UpstreamTimeout => "timeout_error".into(),
+                ErrorKind::Internal => "api_error".into(),
+                _ => "upstream_error".into(),
+            },
+            message: message.to_owned(),
+        };
+        // If even the error cannot be encoded, ending the body without a terminal event
+        // still tells the client the stream is incomplete.
+        let _ = self.opened.encoder.encode(&event, out);
+    }
+
+    /// The next chunk of SSE bytes, or `None` at the end.
+    async fn next_chunk(&mut self) -> Option<Bytes> {
+        if self.done {
+            return None;
+        }
+        let mut out = Vec::with_capacity(512);
+        if !self.opened.prefetched.is_empty() {
+            let prefetched = std::mem::take(&mut self.opened.prefetched);
+            for event in &prefetched {
+                self.encode(event, &mut out);
+            }
+        }
+        while out.is_empty() && !self.done {
+            match self.opened.upstream.next().await {
+                Some(Ok(event)) => self.encode(&event, &mut out),
+                Some(Err(e)) => {
+                    let kind = e.to_api_error().kind;
+                    tracing::warn!(request_id = ?self.ctx.request_id.0, error = %e, "stream broke after content was sent");
+                    self.fail(kind, &e.to_string(), &mut out);
+                }
+                None => {
+                    if let Err(e) = self.opened.encoder.finish(&mut out) {
+                        self.fail(
+                            ErrorKind::Internal,
+                            &format!("cannot end stream: {e}"),
+                            &mut out,
+                        );
+                    }
+                    self.done = true;
+                }
+            }
+        }
+        (!out.is_empty()).then(|| Bytes::from(out))
+    }
+}
+
+/// The streaming response: headers now, events as the upstream produces them.
+pub fn respond(state: Arc<AppState>, ctx: RequestContext, opened: Opened) -> Response {
+    let mut response = Response::new(Body::empty());
+    respond_headers(&state, &ctx, &mut response);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    let relay = Relay {
+        state,
+        ctx,
+        opened,
+        done: false,
+    };
+    let body = futures_util::stream::unfold(relay, |mut relay| async move {
+        let chunk = relay.next_chunk().await?;
+        Some((Ok::<_, Infallible>(chunk), relay))
+    });
+    *response.body_mut() = Body::from_stream(body);
+    response
+}

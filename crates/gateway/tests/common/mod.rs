@@ -1,0 +1,107 @@
+//! Shared setup of the gateway's integration tests: a mock provider and a gateway, both on
+//! port 0 of the loopback interface, in this process.
+#![allow(dead_code, reason = "each test file uses a different part of this module")]
+
+use std::{net::SocketAddr, sync::Arc};
+use switchyard_gateway::{AppState, Config};
+use switchyard_mock::{MockBehavior, MockServer};
+use tokio::sync::oneshot;
+
+/// A client key the test configs require.
+pub const CLIENT_KEY: &str = "test-client-key";
+
+/// Providers of every kind, all pointing at the mock at `{MOCK}`, and one alias per kind.
+pub const ALL_KINDS: &str = r#"
+[server]
+api_keys = ["test-client-key"]
+max_body_bytes = 65536
+
+[providers.mock-openai]
+kind = "openai"
+base_url = "{MOCK}/v1"
+api_key = "sk-upstream-openai"
+
+[providers.mock-azure]
+kind = "azure"
+base_url = "{MOCK}"
+api_key = "sk-upstream-azure"
+
+[providers.mock-anthropic]
+kind = "anthropic"
+base_url = "{MOCK}"
+api_key = "sk-upstream-anthropic"
+
+[providers.mock-gemini]
+kind = "gemini"
+base_url = "{MOCK}"
+api_key = "sk-upstream-gemini"
+
+[models.openai-model]
+deployments = [{ provider = "mock-openai", model = "gpt-upstream" }]
+[models.azure-model]
+deployments = [{ provider = "mock-azure", model = "azure-deployment" }]
+[models.anthropic-model]
+deployments = [{ provider = "mock-anthropic", model = "claude-upstream" }]
+[models.gemini-model]
+deployments = [{ provider = "mock-gemini", model = "gemini-upstream" }]
+"#;
+
+/// A running mock and gateway.
+pub struct Harness {
+    pub mock: MockServer,
+    pub gateway: SocketAddr,
+    pub client: reqwest::Client,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl Harness {
+    /// Starts the mock with `behavior`, then a gateway whose config is `config` with
+    /// `{MOCK}` replaced by the mock's URL.
+    pub async fn start(config: &str, behavior: MockBehavior) -> Self {
+        let mock = MockServer::start(behavior).await.unwrap();
+        let text = config.replace("{MOCK}", &mock.url());
+        let config = Config::parse(&text, "test config", &|_| None).unwrap();
+        let state: Arc<AppState> = AppState::new(config).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let gateway = listener.local_addr().unwrap();
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = switchyard_gateway::serve(listener, state, async {
+                let _ = rx.await;
+            })
+            .await;
+        });
+        Self {
+            mock,
+            gateway,
+            client: reqwest::Client::new(),
+            shutdown: Some(tx),
+        }
+    }
+
+    /// Starts with [`ALL_KINDS`] and a default mock.
+    pub async fn all_kinds() -> Self {
+        Self::start(ALL_KINDS, MockBehavior::default()).await
+    }
+
+    /// `http://ADDR`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.gateway)
+    }
+
+    /// An authenticated POST of a JSON body to `path`.
+    pub fn post(&self, path: &str, body: &serde_json::Value) -> reqwest::RequestBuilder {
+        self.client
+            .post(format!("{}{path}", self.url()))
+            .bearer_auth(CLIENT_KEY)
+            .json(body)
+    }
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}

@@ -208,7 +208,7 @@ def test_anthropic_client_streamed_tool_use(ant, model):
 def test_unknown_model_is_a_not_found_error_in_each_format(oai, ant):
     with pytest.raises(openai.NotFoundError) as e:
         oai.chat.completions.create(model="no-such-model", messages=[{"role": "user", "content": "x"}])
-    assert "model_not_found" in str(e.value)
+    assert e.value.code == "model_not_found"
     with pytest.raises(anthropic.NotFoundError):
         ant.messages.create(model="no-such-model", max_tokens=8, messages=[{"role": "user", "content": "x"}])
 

@@ -2,6 +2,8 @@
 //! direction: each client against an upstream of each wire format, plain, streamed and with
 //! tool calls. The venv is created by scripts/setup-python.sh (idempotent).
 
+#![cfg(test)]
+
 mod common;
 
 use common::{Harness, CLIENT_KEY};
@@ -29,7 +31,15 @@ async fn official_python_sdks_work_in_every_direction() {
     let python = venv.join("bin/python");
     let output = tokio::task::spawn_blocking(move || {
         Command::new(python)
-            .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "--no-header", "-rfE"])
+            .args([
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "--no-header",
+                "-rfE",
+            ])
             .arg(tests)
             .env("SWITCHYARD_URL", url)
             .env("SWITCHYARD_KEY", CLIENT_KEY)
@@ -44,7 +54,13 @@ async fn official_python_sdks_work_in_every_direction() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     println!("{stdout}");
     eprintln!("{stderr}");
-    assert!(output.status.success(), "SDK tests failed:\n{stdout}\n{stderr}");
+    assert!(
+        output.status.success(),
+        "SDK tests failed:\n{stdout}\n{stderr}"
+    );
     assert!(stdout.contains(" passed"), "pytest ran no test:\n{stdout}");
-    assert!(!stdout.contains("skipped"), "no SDK test may be skipped:\n{stdout}");
+    assert!(
+        !stdout.contains("skipped"),
+        "no SDK test may be skipped:\n{stdout}"
+    );
 }

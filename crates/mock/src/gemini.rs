@@ -65,7 +65,15 @@ pub(crate) fn prompt(body: &Value, model: &str, method: Method) -> Prompt {
                 .rev()
                 .find_map(|p| field(p, "functionResponse", "function_response"))
         })
-        .map(|r| r.get("response").unwrap_or(r).to_string());
+        .map(|r| {
+            // Gemini needs an object here; text results travel as {"result": "..."} (or
+            // {"output": ...}), so answer with that text like the other formats do.
+            let response = r.get("response").unwrap_or(r);
+            ["result", "output"]
+                .iter()
+                .find_map(|k| response.get(k).and_then(Value::as_str))
+                .map_or_else(|| response.to_string(), str::to_owned)
+        });
     let first_tool = body
         .get("tools")
         .and_then(Value::as_array)

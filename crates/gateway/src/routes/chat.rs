@@ -62,7 +62,7 @@ async fn handle(
         };
         if req.stream {
             let opened = stream::open(&state, &route, &req, &fwd, &mut ctx).await?;
-            return Ok(Outcome::Stream(opened));
+            return Ok(Outcome::Stream(Box::new(opened)));
         }
         let mut failover = Failover::new(&route, &mut ctx);
         let resp = loop {
@@ -93,7 +93,7 @@ async fn handle(
             observe::request_finished(&state, &ctx);
             response
         }
-        Ok(Outcome::Stream(opened)) => stream::respond(state, ctx, opened),
+        Ok(Outcome::Stream(opened)) => stream::respond(state, ctx, *opened),
         Err(e) => {
             let mut response = error_response(format, &e, &mut ctx);
             respond_headers(&state, &ctx, &mut response);
@@ -105,7 +105,7 @@ async fn handle(
 
 enum Outcome {
     Complete(Vec<u8>),
-    Stream(stream::Opened),
+    Stream(Box<stream::Opened>),
 }
 
 /// An encoding failure of our own making is a gateway fault.

@@ -1,6 +1,9 @@
 //! Shared setup of the gateway's integration tests: a mock provider and a gateway, both on
 //! port 0 of the loopback interface, in this process.
-#![allow(dead_code, reason = "each test file uses a different part of this module")]
+#![allow(
+    dead_code,
+    reason = "each test file uses a different part of this module"
+)]
 
 use std::{net::SocketAddr, sync::Arc};
 use switchyard_gateway::{AppState, Config};

@@ -65,13 +65,17 @@ async fn handle(
             return Ok(Outcome::Stream(Box::new(opened)));
         }
         let mut failover = Failover::new(&route, &mut ctx);
-        let resp = loop {
+        let mut resp = loop {
             let (provider, model, started) = failover.next(&state, &mut ctx)?;
             let result = provider.chat(&req, &model, &fwd).await;
             if let Some(resp) = failover.settle(&mut ctx, started, result)? {
                 break resp;
             }
         };
+        if resp.created == 0 {
+            // Anthropic and Gemini answers carry no timestamp; OpenAI clients expect one.
+            resp.created = unix_now();
+        }
         // Code validation goes here (codeintel seam), then cache store.
         ctx.usage = Some(resp.usage);
         if !resp.model.is_empty() {
@@ -114,4 +118,11 @@ fn internal(e: switchyard_protocol::CodecError) -> GatewayError {
         switchyard_protocol::ErrorKind::Internal,
         format!("cannot encode the answer: {e}"),
     )
+}
+
+/// Seconds since the Unix epoch.
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }

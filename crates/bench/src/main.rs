@@ -81,7 +81,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         tokio::select! {
             r = overhead(&args) => r,
-            _ = tokio::signal::ctrl_c() => Err(anyhow!("interrupted")),
+            signal = stop_signal() => Err(anyhow!("interrupted by {signal}")),
         }
     });
     // The children were killed when `overhead`'s future was dropped, whichever way it ended.
@@ -95,6 +95,25 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// Resolves on Ctrl-C, SIGTERM or SIGHUP with the signal's name, so that `overhead` is dropped
+/// (and the children killed) however the bench is stopped, short of SIGKILL.
+async fn stop_signal() -> &'static str {
+    use tokio::signal::unix::{signal, SignalKind};
+    let wait = |kind: SignalKind| async move {
+        match signal(kind) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = wait(SignalKind::interrupt()) => "SIGINT",
+        () = wait(SignalKind::terminate()) => "SIGTERM",
+        () = wait(SignalKind::hangup()) => "SIGHUP",
     }
 }
 

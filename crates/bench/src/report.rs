@@ -374,9 +374,18 @@ pub fn markdown(ctx: &Context, summaries: &[Summary]) -> String {
          byte. \"added p50\" and \"gw/direct\" are medians of the per-round differences and \
          ratios. CPU is utime+stime from `/proc/<pid>/stat` (CLK_TCK = {}) over the measured \
          window, divided by the requests; the gateway and mock CPU are their own processes, \
-         \"bench\" is the load generator (single-threaded runtime).\n",
+         \"bench\" is the load generator (single-threaded runtime).",
         ctx.rounds, ctx.warmup, ctx.ticks_per_sec
     );
+    if let Some(fewest) = summaries.iter().map(|s| s.requests).min() {
+        let _ = writeln!(
+            md,
+            "- CPU resolution: one clock tick over a run's requests, {:.1} µs/request at {} \
+             requests.\n",
+            1e6 / ctx.ticks_per_sec.max(1) as f64 / fewest.max(1) as f64,
+            fewest
+        );
+    }
     let _ = writeln!(md, "| {} |", HEADERS.join(" | "));
     let align: Vec<&str> = HEADERS
         .iter()

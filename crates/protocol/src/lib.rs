@@ -11,7 +11,9 @@ mod error;
 pub mod gemini;
 pub mod openai;
 pub mod sse;
+mod sse_decode;
 
 pub use canonical::*;
 pub use error::{from_json_slice, to_json_vec, ApiError, CodecError, ErrorKind};
 pub use sse::SseEvent;
+pub use sse_decode::SseDecoder;

@@ -14,14 +14,15 @@ const FORWARDED_HEADERS: [&str; 2] = ["anthropic-version", "anthropic-beta"];
 #[derive(Debug)]
 pub struct AnthropicProvider {
     client: reqwest::Client,
-    messages_url: String,
+    // Parsed once: parsing (with IDNA processing) per request shows up in profiles.
+    messages_url: reqwest::Url,
 }
 
 impl AnthropicProvider {
     pub(crate) fn new(settings: &ProviderSettings) -> Result<Self, String> {
         Ok(Self {
             client: http::build_client(settings)?,
-            messages_url: format!("{}/v1/messages", settings.base_url),
+            messages_url: http::parse_url(settings, "/v1/messages")?,
         })
     }
 
@@ -35,11 +36,11 @@ impl AnthropicProvider {
         let body = anthropic::encode_request(req, model, settings.default_max_tokens)
             .map_err(|e| http::encode_error(settings, e))?;
         let same_format = req.source == WireFormat::Anthropic;
-        let url = match fwd.query.filter(|q| same_format && !q.is_empty()) {
-            Some(query) => format!("{}?{query}", self.messages_url),
-            None => self.messages_url.clone(),
-        };
-        let mut rb = http::json_post(&self.client, settings, &url, body);
+        let mut url = self.messages_url.clone();
+        if let Some(query) = fwd.query.filter(|q| same_format && !q.is_empty()) {
+            url.set_query(Some(query));
+        }
+        let mut rb = http::json_post(&self.client, settings, url, body);
         if let Some(key) = &settings.api_key {
             rb = rb.header("x-api-key", key);
         }

@@ -30,7 +30,7 @@ impl AzureProvider {
             "{}/openai/deployments/{deployment}/{operation}",
             settings.base_url
         );
-        let mut rb = http::json_post(&self.client, settings, &url, body)
+        let mut rb = http::json_post(&self.client, settings, url.as_str(), body)
             .query(&[("api-version", settings.api_version.as_str())]);
         if let Some(key) = &settings.api_key {
             rb = rb.header("api-key", key);

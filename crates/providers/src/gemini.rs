@@ -37,7 +37,7 @@ impl GeminiProvider {
                 settings.base_url
             )
         };
-        let mut rb = http::json_post(&self.client, settings, &url, body);
+        let mut rb = http::json_post(&self.client, settings, url.as_str(), body);
         if let Some(key) = &settings.api_key {
             rb = rb.header("x-goog-api-key", key);
         }

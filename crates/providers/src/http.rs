@@ -28,7 +28,7 @@ pub(crate) fn build_client(settings: &ProviderSettings) -> Result<reqwest::Clien
 pub(crate) fn json_post(
     client: &reqwest::Client,
     settings: &ProviderSettings,
-    url: &str,
+    url: impl reqwest::IntoUrl,
     body: Vec<u8>,
 ) -> reqwest::RequestBuilder {
     let mut rb = client
@@ -39,6 +39,13 @@ pub(crate) fn json_post(
         rb = rb.header(name, value);
     }
     rb
+}
+
+/// `base_url` + `path`, parsed once when the provider is built.
+pub(crate) fn parse_url(settings: &ProviderSettings, path: &str) -> Result<reqwest::Url, String> {
+    let text = format!("{}{path}", settings.base_url);
+    reqwest::Url::parse(&text)
+        .map_err(|e| format!("provider `{}`: invalid URL `{text}`: {e}", settings.name))
 }
 
 /// The request cannot be written in the provider's format.

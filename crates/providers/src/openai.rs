@@ -8,26 +8,27 @@ use switchyard_protocol::{openai, ChatRequest};
 #[derive(Debug)]
 pub struct OpenAiProvider {
     client: reqwest::Client,
-    chat_url: String,
-    embeddings_url: String,
+    // Parsed once: parsing (with IDNA processing) per request shows up in profiles.
+    chat_url: reqwest::Url,
+    embeddings_url: reqwest::Url,
 }
 
 impl OpenAiProvider {
     pub(crate) fn new(settings: &ProviderSettings) -> Result<Self, String> {
         Ok(Self {
             client: http::build_client(settings)?,
-            chat_url: format!("{}/chat/completions", settings.base_url),
-            embeddings_url: format!("{}/embeddings", settings.base_url),
+            chat_url: http::parse_url(settings, "/chat/completions")?,
+            embeddings_url: http::parse_url(settings, "/embeddings")?,
         })
     }
 
     fn post(
         &self,
         settings: &ProviderSettings,
-        url: &str,
+        url: &reqwest::Url,
         body: Vec<u8>,
     ) -> reqwest::RequestBuilder {
-        let mut rb = http::json_post(&self.client, settings, url, body);
+        let mut rb = http::json_post(&self.client, settings, url.clone(), body);
         if let Some(key) = &settings.api_key {
             rb = rb.bearer_auth(key);
         }

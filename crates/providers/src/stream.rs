@@ -2,27 +2,19 @@
 //! canonical events, with an idle timeout between chunks.
 
 use crate::{http::transport_error, ProviderError, ProviderSettings};
-use eventsource_stream::Eventsource;
+use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use std::{collections::VecDeque, pin::Pin, sync::Arc, time::Duration};
-use switchyard_protocol::{codec::AnyStreamDecoder, SseEvent, StreamEvent, WireFormat};
+use switchyard_protocol::{codec::AnyStreamDecoder, SseDecoder, StreamEvent, WireFormat};
 
-type SseStream = Pin<
-    Box<
-        dyn Stream<
-                Item = Result<
-                    eventsource_stream::Event,
-                    eventsource_stream::EventStreamError<reqwest::Error>,
-                >,
-            > + Send,
-    >,
->;
+type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, reqwest::Error>> + Send>>;
 
 /// Canonical events of one streamed upstream answer. Dropping it closes the upstream
 /// connection, which is how a client disconnect cancels the upstream request.
 pub struct UpstreamStream {
     settings: Arc<ProviderSettings>,
-    events: SseStream,
+    body: ByteStream,
+    sse: SseDecoder,
     decoder: AnyStreamDecoder,
     pending: VecDeque<StreamEvent>,
     scratch: Vec<StreamEvent>,
@@ -48,12 +40,41 @@ impl UpstreamStream {
         let idle_timeout = settings.stream_idle_timeout;
         Self {
             settings,
-            events: Box::pin(response.bytes_stream().eventsource()),
+            body: Box::pin(response.bytes_stream()),
+            sse: SseDecoder::new(),
             decoder: AnyStreamDecoder::new(format),
             pending: VecDeque::new(),
             scratch: Vec::new(),
             idle_timeout,
             ended: false,
+        }
+    }
+
+    fn fail(&mut self, err: ProviderError) -> Option<Result<StreamEvent, ProviderError>> {
+        self.ended = true;
+        Some(Err(err))
+    }
+
+    /// Decodes every complete SSE event buffered so far into `pending`.
+    fn decode_buffered(&mut self) -> Result<(), ProviderError> {
+        loop {
+            let event = match self.sse.next_event() {
+                Ok(Some(event)) => event,
+                Ok(None) => return Ok(()),
+                Err(source) => {
+                    return Err(ProviderError::Decode {
+                        provider: self.settings.name.clone(),
+                        source,
+                    })
+                }
+            };
+            if let Err(source) = self.decoder.decode(&event, &mut self.scratch) {
+                return Err(ProviderError::Decode {
+                    provider: self.settings.name.clone(),
+                    source,
+                });
+            }
+            self.pending.extend(self.scratch.drain(..));
         }
     }
 
@@ -68,56 +89,39 @@ impl UpstreamStream {
             if self.ended {
                 return None;
             }
-            let next = tokio::time::timeout(self.idle_timeout, self.events.next()).await;
-            match next {
+            if self.decoder.is_complete() {
+                // Some upstreams keep the connection open after the terminal event.
+                self.ended = true;
+                return None;
+            }
+            match tokio::time::timeout(self.idle_timeout, self.body.next()).await {
                 Err(_) => {
-                    self.ended = true;
-                    return Some(Err(ProviderError::Timeout {
+                    let err = ProviderError::Timeout {
                         provider: self.settings.name.clone(),
                         after: self.idle_timeout,
                         phase: "stream idle",
-                    }));
+                    };
+                    return self.fail(err);
                 }
                 Ok(None) => {
                     self.ended = true;
                     if self.decoder.is_complete() {
                         return None;
                     }
-                    return Some(Err(ProviderError::Transport {
+                    let err = ProviderError::Transport {
                         provider: self.settings.name.clone(),
                         message: "stream ended before the upstream finished its answer".into(),
-                    }));
-                }
-                Ok(Some(Err(e))) => {
-                    self.ended = true;
-                    let err = match e {
-                        eventsource_stream::EventStreamError::Transport(t) => {
-                            transport_error(&self.settings, &t)
-                        }
-                        other => ProviderError::Transport {
-                            provider: self.settings.name.clone(),
-                            message: other.to_string(),
-                        },
                     };
                     return Some(Err(err));
                 }
-                Ok(Some(Ok(sse))) => {
-                    let event = SseEvent {
-                        // The parser reports "message" when the upstream sent no name.
-                        event: (sse.event != "message").then_some(sse.event.as_str()),
-                        data: &sse.data,
-                    };
-                    if let Err(source) = self.decoder.decode(&event, &mut self.scratch) {
-                        self.ended = true;
-                        return Some(Err(ProviderError::Decode {
-                            provider: self.settings.name.clone(),
-                            source,
-                        }));
-                    }
-                    self.pending.extend(self.scratch.drain(..));
-                    if self.decoder.is_complete() && self.pending.is_empty() {
-                        // Some upstreams keep the connection open after the terminal event.
-                        self.ended = true;
+                Ok(Some(Err(e))) => {
+                    let err = transport_error(&self.settings, &e);
+                    return self.fail(err);
+                }
+                Ok(Some(Ok(chunk))) => {
+                    self.sse.push(&chunk);
+                    if let Err(e) = self.decode_buffered() {
+                        return self.fail(e);
                     }
                 }
             }

@@ -31,6 +31,10 @@ enum Command {
         /// Log filter, e.g. `info`, `debug`, `switchyard_gateway=debug` (or RUST_LOG).
         #[arg(long, default_value = "info")]
         log_level: String,
+        /// Worker threads (default: one per core; also TOKIO_WORKER_THREADS). One is best
+        /// when the gateway shares a small machine with its upstreams.
+        #[arg(long)]
+        worker_threads: Option<usize>,
     },
     /// Validate a config file and exit (non-zero with the file, key and problem).
     Check {
@@ -62,12 +66,14 @@ fn main() -> ExitCode {
             config,
             listen,
             log_level,
+            worker_threads,
         } => {
             init_tracing(&log_level);
-            let runtime = match tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-            {
+            let mut builder = tokio::runtime::Builder::new_multi_thread();
+            if let Some(n) = worker_threads.filter(|n| *n > 0) {
+                builder.worker_threads(n);
+            }
+            let runtime = match builder.enable_all().build() {
                 Ok(rt) => rt,
                 Err(e) => {
                     eprintln!("error: cannot start the async runtime: {e}");

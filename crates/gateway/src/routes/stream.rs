@@ -8,8 +8,12 @@ use crate::{
 };
 use axum::{body::Body, response::Response};
 use bytes::Bytes;
+use futures_util::FutureExt as _;
 use http::{header, HeaderValue};
 use std::{convert::Infallible, sync::Arc};
+
+/// Bytes of SSE gathered into one body chunk at most.
+const COALESCE_LIMIT: usize = 16 * 1024;
 use switchyard_protocol::{codec::AnyStreamEncoder, ChatRequest, ErrorKind, StreamEvent};
 use switchyard_providers::{Forward, Provider, ProviderError, UpstreamStream};
 
@@ -164,8 +168,18 @@ impl Relay {
                 self.encode(event, &mut out);
             }
         }
-        while out.is_empty() && !self.done {
-            match self.opened.upstream.next().await {
+        // Relay every event that is already available in one chunk: one write (and one
+        // wake-up of the client) per burst instead of one per event.
+        while !self.done && out.len() < COALESCE_LIMIT {
+            let next = if out.is_empty() {
+                self.opened.upstream.next().await
+            } else {
+                match self.opened.upstream.next().now_or_never() {
+                    Some(next) => next,
+                    None => break,
+                }
+            };
+            match next {
                 Some(Ok(event)) => self.encode(&event, &mut out),
                 Some(Err(e)) => {
                     let kind = e.to_api_error().kind;

@@ -2,7 +2,7 @@
 
 use crate::{
     middleware::{authenticate, request_id},
-    routes::{chat, embeddings, health, models, not_found},
+    routes::{admin, chat, embeddings, health, models, not_found},
     state::AppState,
 };
 use axum::{
@@ -22,6 +22,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/messages", post(chat::messages))
         .route("/v1/models", get(models::list))
         .route("/v1/embeddings", post(embeddings::create))
+        .route("/admin/health", get(admin::health))
         .route_layer(from_fn_with_state(state.clone(), authenticate))
         .route("/health", get(health))
         .fallback(not_found)
@@ -30,12 +31,23 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-/// Serves until `shutdown` resolves, then lets in-flight requests finish.
+/// Serves until `shutdown` resolves, then stops accepting and lets in-flight requests
+/// finish for up to `server.shutdown_grace`; requests still running then are dropped
+/// (which cancels their upstream calls).
 pub async fn serve(
     listener: TcpListener,
     state: Arc<AppState>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let grace = state.config.server.shutdown_grace;
+    let draining = Arc::new(tokio::sync::Notify::new());
+    let signal = {
+        let draining = draining.clone();
+        async move {
+            shutdown.await;
+            draining.notify_one();
+        }
+    };
     // Without TCP_NODELAY a response written as headers + body waits ~40 ms for the
     // client's delayed ACK.
     let listener = listener.tap_io(|tcp| {
@@ -43,7 +55,18 @@ pub async fn serve(
             tracing::debug!("cannot set TCP_NODELAY: {e}");
         }
     });
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let server = axum::serve(listener, router(state)).with_graceful_shutdown(signal);
+    let deadline = async {
+        draining.notified().await;
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        result = server => result,
+        () = deadline => {
+            tracing::warn!(
+                "shutdown grace of {grace:?} expired with requests still running; dropping them"
+            );
+            Ok(())
+        }
+    }
 }

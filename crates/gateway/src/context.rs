@@ -23,8 +23,10 @@ pub struct RequestContext {
     pub received: Instant,
     /// The `model` the client sent.
     pub requested_model: Option<Arc<str>>,
-    /// The alias that served it.
+    /// The alias that served it (or was last tried).
     pub alias: Option<Arc<str>>,
+    /// The alias that answered when it is a fallback of the requested one.
+    pub fallback: Option<Arc<str>>,
     /// Index of the provider that answered (or was last tried).
     pub provider: Option<usize>,
     /// Upstream model that answered.
@@ -54,6 +56,7 @@ impl RequestContext {
             received,
             requested_model: None,
             alias: None,
+            fallback: None,
             provider: None,
             upstream_model: None,
             attempts: 0,

@@ -1,14 +1,14 @@
 //! Switchyard's HTTP gateway: routes, middleware and the request path of DESIGN.md
-//! (decode -> plan -> [cache] -> execute -> [validate] -> encode -> observe).
+//! (decode -> plan -> [cache] -> execute with failover -> [validate] -> encode -> observe).
 
 mod app;
 pub mod config;
 pub mod context;
 pub mod error;
-pub mod execute;
 mod middleware;
 pub mod observe;
 pub mod plan;
+pub mod resilience;
 pub mod routes;
 pub mod state;
 

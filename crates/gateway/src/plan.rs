@@ -4,6 +4,7 @@
 //! the alias lookup, and record its tier and reasons in the request context.
 
 use crate::{
+    config::{RoutePolicy, DEFAULT_RETRY_ON},
     error::GatewayError,
     state::{AppState, Deployment, ModelRoute},
 };
@@ -26,9 +27,16 @@ pub fn plan(state: &AppState, model: &str) -> Result<Arc<ModelRoute>, GatewayErr
             alias: name.clone(),
             deployments: vec![Deployment {
                 provider: *provider,
+                health: state.health_of(*provider, &name),
                 model: name,
                 price: Default::default(),
+                weight: 1,
+                timeouts: Default::default(),
             }],
+            policy: RoutePolicy {
+                retry_on: DEFAULT_RETRY_ON.to_vec(),
+                ..RoutePolicy::default()
+            },
         }));
     }
     let mut known: Vec<&str> = state.routes.keys().map(String::as_str).collect();

@@ -1,8 +1,15 @@
-//! What every request shares: providers with their pools, and the alias table.
+//! What every request shares: providers with their pools, the alias table, and the health
+//! of every deployment.
 
-use crate::config::{Config, Price};
-use std::{collections::HashMap, sync::Arc};
-use switchyard_providers::Provider;
+use crate::{
+    config::{Config, Price, RoutePolicy},
+    resilience::DeploymentHealth,
+};
+use std::{
+    collections::HashMap,
+    sync::{Arc, RwLock},
+};
+use switchyard_providers::{Provider, Timeouts};
 
 /// One place a request can be served: a provider and its upstream model.
 #[derive(Debug, Clone)]
@@ -13,6 +20,13 @@ pub struct Deployment {
     pub model: Arc<str>,
     /// Configured prices.
     pub price: Price,
+    /// Share of traffic under the `weighted` strategy.
+    pub weight: u32,
+    /// Timeout overrides (the deployment's, else the alias's).
+    pub timeouts: Timeouts,
+    /// Breaker, cool-down, load and latency; shared by every alias that uses the same
+    /// provider and model.
+    pub health: Arc<DeploymentHealth>,
 }
 
 /// A resolved model alias.
@@ -20,11 +34,29 @@ pub struct Deployment {
 pub struct ModelRoute {
     /// The alias (or, for pass-through names, the name itself).
     pub alias: Arc<str>,
-    /// Deployments in order of preference.
+    /// Deployments, in config order.
     pub deployments: Vec<Deployment>,
+    /// Strategy, fallbacks, retries and timeouts.
+    pub policy: RoutePolicy,
 }
 
-/// Shared, immutable state of a running gateway.
+/// One deployment in the health report.
+#[derive(Debug)]
+pub struct DeploymentReport {
+    /// Provider index.
+    pub provider: usize,
+    /// Upstream model.
+    pub model: Arc<str>,
+    /// Aliases using it.
+    pub aliases: Vec<Arc<str>>,
+    /// Its health.
+    pub health: Arc<DeploymentHealth>,
+}
+
+/// Health of every deployment, by (provider index, upstream model).
+type HealthMap = HashMap<(usize, Arc<str>), Arc<DeploymentHealth>>;
+
+/// Shared state of a running gateway.
 #[derive(Debug)]
 pub struct AppState {
     /// The validated config it was built from.
@@ -35,6 +67,8 @@ pub struct AppState {
     pub routes: HashMap<String, Arc<ModelRoute>>,
     /// (prefix, provider index) for names that are not aliases.
     pub passthrough: Vec<(String, usize)>,
+    /// Deployment health; pass-through names add entries as they are first used.
+    health: RwLock<HealthMap>,
 }
 
 impl AppState {
@@ -51,19 +85,31 @@ impl AppState {
                 .position(|p| p.name() == name)
                 .ok_or_else(|| format!("unknown provider `{name}`"))
         };
+        let breaker = config.resilience.breaker;
+        let mut health = HealthMap::new();
         let mut routes = HashMap::with_capacity(config.models.len());
         for m in &config.models {
             let mut deployments = Vec::with_capacity(m.deployments.len());
             for d in &m.deployments {
+                let provider = index(&d.provider)?;
+                let model: Arc<str> = Arc::from(d.model.as_str());
+                let health = health
+                    .entry((provider, model.clone()))
+                    .or_insert_with(|| Arc::new(DeploymentHealth::new(breaker)))
+                    .clone();
                 deployments.push(Deployment {
-                    provider: index(&d.provider)?,
-                    model: Arc::from(d.model.as_str()),
+                    provider,
+                    model,
                     price: d.price,
+                    weight: d.weight,
+                    timeouts: d.timeouts.or(m.policy.timeouts),
+                    health,
                 });
             }
             let route = ModelRoute {
                 alias: Arc::from(m.alias.as_str()),
                 deployments,
+                policy: m.policy.clone(),
             };
             routes.insert(m.alias.clone(), Arc::new(route));
         }
@@ -76,11 +122,63 @@ impl AppState {
             providers,
             routes,
             passthrough,
+            health: RwLock::new(health),
         }))
     }
 
     /// The provider at `index` (indexes come from this state, so they are valid).
     pub fn provider(&self, index: usize) -> Option<&Provider> {
         self.providers.get(index)
+    }
+
+    /// The health of (provider, model), created on first use.
+    pub fn health_of(&self, provider: usize, model: &Arc<str>) -> Arc<DeploymentHealth> {
+        let key = (provider, model.clone());
+        if let Some(h) = self
+            .health
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&key)
+        {
+            return h.clone();
+        }
+        self.health
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(key)
+            .or_insert_with(|| Arc::new(DeploymentHealth::new(self.config.resilience.breaker)))
+            .clone()
+    }
+
+    /// Every known deployment's health, with the aliases that use it.
+    pub fn health_report(&self) -> Vec<DeploymentReport> {
+        let map = self
+            .health
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut out: Vec<_> = map
+            .iter()
+            .map(|((provider, model), health)| {
+                let mut aliases: Vec<Arc<str>> = self
+                    .routes
+                    .values()
+                    .filter(|r| {
+                        r.deployments
+                            .iter()
+                            .any(|d| d.provider == *provider && d.model == *model)
+                    })
+                    .map(|r| r.alias.clone())
+                    .collect();
+                aliases.sort();
+                DeploymentReport {
+                    provider: *provider,
+                    model: model.clone(),
+                    aliases,
+                    health: health.clone(),
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| (a.provider, &a.model).cmp(&(b.provider, &b.model)));
+        out
     }
 }

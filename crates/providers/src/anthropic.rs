@@ -4,7 +4,7 @@
 //! headers and its query string (Claude Code sends `?beta=true`) go upstream unchanged:
 //! beta features are negotiated by the client, not by the gateway.
 
-use crate::{http, Forward, ProviderError, ProviderSettings};
+use crate::{http, CallOptions, ProviderError, ProviderSettings};
 use switchyard_protocol::{anthropic, ChatRequest, WireFormat};
 
 /// Client headers passed through on same-format routes.
@@ -31,7 +31,7 @@ impl AnthropicProvider {
         settings: &ProviderSettings,
         req: &ChatRequest,
         model: &str,
-        fwd: &Forward<'_>,
+        fwd: &CallOptions<'_>,
     ) -> Result<reqwest::RequestBuilder, ProviderError> {
         let body = anthropic::encode_request(req, model, settings.default_max_tokens)
             .map_err(|e| http::encode_error(settings, e))?;

@@ -109,6 +109,60 @@ impl ProviderError {
         }
     }
 
+    /// Whether the upstream refused the request because the prompt does not fit the
+    /// model's context window (a model with a bigger window may take it).
+    pub fn is_context_window_exceeded(&self) -> bool {
+        let Self::Status {
+            status: 400 | 413 | 422,
+            error_type,
+            message,
+            ..
+        } = self
+        else {
+            return false;
+        };
+        let m = message.to_ascii_lowercase();
+        error_type.as_deref() == Some("context_length_exceeded")
+            || [
+                "context length",
+                "context_length_exceeded",
+                "context window",
+                "maximum context",
+                "prompt is too long",
+                "too many tokens",
+                "input is too long",
+                "exceeds the maximum number of tokens",
+            ]
+            .iter()
+            .any(|needle| m.contains(needle))
+    }
+
+    /// Whether the upstream refused the request on content policy grounds (another
+    /// provider's policy may differ).
+    pub fn is_content_policy(&self) -> bool {
+        let Self::Status {
+            status: 400 | 403 | 422,
+            error_type,
+            message,
+            ..
+        } = self
+        else {
+            return false;
+        };
+        let m = message.to_ascii_lowercase();
+        matches!(
+            error_type.as_deref(),
+            Some("content_policy_violation" | "content_filter")
+        ) || [
+            "content policy",
+            "content_policy",
+            "content management policy",
+            "safety system",
+        ]
+        .iter()
+        .any(|needle| m.contains(needle))
+    }
+
     /// How long the upstream asked us to wait before retrying.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
@@ -147,5 +201,58 @@ impl ProviderError {
             );
         }
         err
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(status: u16, error_type: Option<&str>, message: &str) -> ProviderError {
+        ProviderError::Status {
+            provider: "p".into(),
+            status,
+            error_type: error_type.map(str::to_owned),
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn classifies_whose_fault_and_retryability() {
+        assert_eq!(status(400, None, "bad").blame(), Blame::Client);
+        assert!(!status(400, None, "bad").is_retryable());
+        assert_eq!(status(401, None, "key").blame(), Blame::Gateway);
+        assert_eq!(status(503, None, "down").blame(), Blame::Upstream);
+        assert!(status(503, None, "down").is_retryable());
+        assert!(status(429, None, "slow down").is_retryable());
+        assert_eq!(
+            status(429, None, "x").to_api_error().kind,
+            ErrorKind::RateLimited
+        );
+        assert_eq!(
+            status(500, None, "x").to_api_error().kind,
+            ErrorKind::UpstreamError
+        );
+    }
+
+    #[test]
+    fn recognises_context_window_and_content_policy_refusals() {
+        let openai = status(
+            400,
+            Some("invalid_request_error"),
+            "This model's maximum context length is 8192 tokens",
+        );
+        assert!(openai.is_context_window_exceeded());
+        let anthropic = status(
+            400,
+            Some("invalid_request_error"),
+            "prompt is too long: 210000 tokens > 200000 maximum",
+        );
+        assert!(anthropic.is_context_window_exceeded());
+        assert!(!status(400, None, "messages: field required").is_context_window_exceeded());
+        let azure = status(400, Some("content_filter"), "The response was filtered");
+        assert!(azure.is_content_policy());
+        assert!(!status(503, Some("content_filter"), "x").is_content_policy());
     }
 }

@@ -65,8 +65,8 @@ pub(crate) async fn send(
     settings: &ProviderSettings,
     format: WireFormat,
     request: reqwest::RequestBuilder,
+    limit: Duration,
 ) -> Result<reqwest::Response, ProviderError> {
-    let limit = settings.first_byte_timeout;
     let response = match tokio::time::timeout(limit, request.send()).await {
         Err(_) => {
             return Err(ProviderError::Timeout {
@@ -83,7 +83,10 @@ pub(crate) async fn send(
     }
     let status = response.status().as_u16();
     let retry_after = retry_after(response.headers());
-    let body = read_body(settings, response).await.unwrap_or_default();
+    // Error bodies are small; a slow one must not hold the request hostage.
+    let body = read_body(settings, response, limit)
+        .await
+        .unwrap_or_default();
     let (error_type, message) = match switchyard_protocol::codec::decode_error(format, &body) {
         Some((t, m)) => (Some(t), m),
         None => (None, summarize_body(&body)),
@@ -101,8 +104,8 @@ pub(crate) async fn send(
 pub(crate) async fn read_body(
     settings: &ProviderSettings,
     response: reqwest::Response,
+    limit: Duration,
 ) -> Result<Bytes, ProviderError> {
-    let limit = settings.total_timeout;
     match tokio::time::timeout(limit, response.bytes()).await {
         Err(_) => Err(ProviderError::Timeout {
             provider: settings.name.clone(),

@@ -18,20 +18,36 @@ pub use azure::AzureProvider;
 pub use error::{Blame, ProviderError};
 pub use gemini::GeminiProvider;
 pub use openai::OpenAiProvider;
-pub use settings::{ProviderKind, ProviderSettings};
+pub use settings::{ProviderKind, ProviderSettings, ResolvedTimeouts, Timeouts};
 pub use stream::UpstreamStream;
 
 use bytes::Bytes;
 use std::sync::Arc;
 use switchyard_protocol::{codec, ChatRequest, ChatResponse, WireFormat};
 
-/// What of the client's own request a same-format route passes upstream.
+/// How one upstream call is made: what of the client's own request a same-format route
+/// passes upstream, and the call's time limits.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Forward<'a> {
+pub struct CallOptions<'a> {
     /// The client's request headers (providers pick the few they pass on).
     pub headers: Option<&'a ::http::HeaderMap>,
     /// The client's query string, without `?`.
     pub query: Option<&'a str>,
+    /// Limits overriding the provider's defaults.
+    pub timeouts: Timeouts,
+    /// What is left of the request's time budget: no limit of this call exceeds it.
+    pub budget: Option<std::time::Duration>,
+}
+
+impl CallOptions<'_> {
+    /// The limits in force for a call to a provider with `settings`.
+    pub fn limits(&self, settings: &ProviderSettings) -> ResolvedTimeouts {
+        let limits = self.timeouts.resolve(settings);
+        match self.budget {
+            Some(remaining) => limits.capped(remaining),
+            None => limits,
+        }
+    }
 }
 
 /// The kind-specific part of a provider.
@@ -88,7 +104,7 @@ impl Provider {
         &self,
         req: &ChatRequest,
         model: &str,
-        fwd: &Forward<'_>,
+        fwd: &CallOptions<'_>,
     ) -> Result<reqwest::RequestBuilder, ProviderError> {
         let s = &self.settings;
         match &self.backend {
@@ -104,12 +120,13 @@ impl Provider {
         &self,
         req: &ChatRequest,
         model: &str,
-        fwd: &Forward<'_>,
+        fwd: &CallOptions<'_>,
     ) -> Result<ChatResponse, ProviderError> {
         let format = self.wire_format();
+        let limits = fwd.limits(&self.settings);
         let rb = self.chat_request(req, model, fwd)?;
-        let response = http::send(&self.settings, format, rb).await?;
-        let body = http::read_body(&self.settings, response).await?;
+        let response = http::send(&self.settings, format, rb, limits.first_byte).await?;
+        let body = http::read_body(&self.settings, response, limits.total).await?;
         codec::decode_response(format, &body).map_err(|source| ProviderError::Decode {
             provider: self.settings.name.clone(),
             source,
@@ -122,18 +139,30 @@ impl Provider {
         &self,
         req: &ChatRequest,
         model: &str,
-        fwd: &Forward<'_>,
+        fwd: &CallOptions<'_>,
     ) -> Result<UpstreamStream, ProviderError> {
         let format = self.wire_format();
+        let limits = fwd.limits(&self.settings);
         let rb = self.chat_request(req, model, fwd)?;
-        let response = http::send(&self.settings, format, rb).await?;
-        Ok(UpstreamStream::new(self.settings.clone(), format, response))
+        let response = http::send(&self.settings, format, rb, limits.first_byte).await?;
+        Ok(UpstreamStream::new(
+            self.settings.clone(),
+            format,
+            response,
+            limits.stream_idle,
+        ))
     }
 
     /// Forwards an OpenAI-shaped embeddings request body (its `model` already set to the
     /// upstream model) and returns the upstream's JSON answer.
-    pub async fn embeddings(&self, model: &str, body: Vec<u8>) -> Result<Bytes, ProviderError> {
+    pub async fn embeddings(
+        &self,
+        model: &str,
+        body: Vec<u8>,
+        options: &CallOptions<'_>,
+    ) -> Result<Bytes, ProviderError> {
         let s = &self.settings;
+        let limits = options.limits(s);
         let rb = match &self.backend {
             Backend::OpenAi(p) => p.embeddings_request(s, body),
             Backend::Azure(p) => p.embeddings_request(s, model, body),
@@ -145,7 +174,7 @@ impl Provider {
                 })
             }
         };
-        let response = http::send(s, WireFormat::OpenAiChat, rb).await?;
-        http::read_body(s, response).await
+        let response = http::send(s, WireFormat::OpenAiChat, rb, limits.first_byte).await?;
+        http::read_body(s, response, limits.total).await
     }
 }

@@ -100,3 +100,57 @@ impl ProviderSettings {
         }
     }
 }
+
+/// Per-call overrides of a provider's timeouts (from the alias or deployment), already
+/// capped by what is left of the request's time budget.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Limit for the response headers.
+    pub first_byte: Option<Duration>,
+    /// Limit for a whole non-streamed exchange.
+    pub total: Option<Duration>,
+    /// Longest silence between two stream chunks.
+    pub stream_idle: Option<Duration>,
+}
+
+impl Timeouts {
+    /// Each limit of `self`, else of `fallback`.
+    pub fn or(self, fallback: Timeouts) -> Timeouts {
+        Timeouts {
+            first_byte: self.first_byte.or(fallback.first_byte),
+            total: self.total.or(fallback.total),
+            stream_idle: self.stream_idle.or(fallback.stream_idle),
+        }
+    }
+
+    /// The limits in force for `settings`: overrides, else the provider's own.
+    pub fn resolve(self, settings: &ProviderSettings) -> ResolvedTimeouts {
+        ResolvedTimeouts {
+            first_byte: self.first_byte.unwrap_or(settings.first_byte_timeout),
+            total: self.total.unwrap_or(settings.total_timeout),
+            stream_idle: self.stream_idle.unwrap_or(settings.stream_idle_timeout),
+        }
+    }
+}
+
+/// The limits of one call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResolvedTimeouts {
+    /// Limit for the response headers.
+    pub first_byte: Duration,
+    /// Limit for a whole non-streamed exchange.
+    pub total: Duration,
+    /// Longest silence between two stream chunks.
+    pub stream_idle: Duration,
+}
+
+impl ResolvedTimeouts {
+    /// Caps every limit at `remaining` (what is left of the request's time budget).
+    pub fn capped(self, remaining: Duration) -> Self {
+        Self {
+            first_byte: self.first_byte.min(remaining),
+            total: self.total.min(remaining),
+            stream_idle: self.stream_idle,
+        }
+    }
+}

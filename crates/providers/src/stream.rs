@@ -36,8 +36,8 @@ impl UpstreamStream {
         settings: Arc<ProviderSettings>,
         format: WireFormat,
         response: reqwest::Response,
+        idle_timeout: Duration,
     ) -> Self {
-        let idle_timeout = settings.stream_idle_timeout;
         Self {
             settings,
             body: Box::pin(response.bytes_stream()),

@@ -2,8 +2,8 @@
 //! from the usual environment variables, or, when none is set, simulated ones.
 
 use super::{
-    Config, DeploymentConfig, ModelConfig, PassthroughRule, Price, ServerConfig,
-    DEFAULT_MAX_BODY_BYTES,
+    Config, DeploymentConfig, ModelConfig, PassthroughRule, Price, ResilienceConfig, RoutePolicy,
+    ServerConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_SHUTDOWN_GRACE,
 };
 use std::net::SocketAddr;
 use switchyard_providers::{ProviderKind, ProviderSettings};
@@ -40,6 +40,7 @@ fn server(listen: SocketAddr, lookup: &dyn Fn(&str) -> Option<String>) -> Server
             .collect(),
         allow_unauthenticated: false,
         max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
     }
 }
 
@@ -108,6 +109,7 @@ pub fn environment_config(
         passthrough: passthrough(&providers),
         providers,
         models: Vec::new(),
+        resilience: ResilienceConfig::default(),
     })
 }
 
@@ -149,8 +151,14 @@ pub fn demo_config(listen: SocketAddr, mock_url: &str) -> Config {
                     output_per_mtok: Some(*output),
                     cached_input_per_mtok: None,
                 },
+                weight: 1,
+                timeouts: Default::default(),
             })
             .collect(),
+        policy: RoutePolicy {
+            retry_on: super::DEFAULT_RETRY_ON.to_vec(),
+            ..RoutePolicy::default()
+        },
     };
     let models = vec![
         alias(
@@ -175,5 +183,6 @@ pub fn demo_config(listen: SocketAddr, mock_url: &str) -> Config {
         passthrough: passthrough(&providers),
         providers,
         models,
+        resilience: ResilienceConfig::default(),
     }
 }

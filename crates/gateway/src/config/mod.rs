@@ -5,15 +5,19 @@
 mod embedded;
 mod env;
 mod raw;
+mod resilience;
 
 pub use embedded::{demo_config, environment_config};
+pub use resilience::{ResilienceConfig, RoutePolicy, Strategy, DEFAULT_RETRY_ON};
 
 use raw::{RawConfig, RawProvider};
 use std::{collections::BTreeMap, net::SocketAddr, path::Path, time::Duration};
-use switchyard_providers::{ProviderKind, ProviderSettings};
+use switchyard_providers::{ProviderKind, ProviderSettings, Timeouts};
 
 /// Where the gateway listens when nothing says otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:4000";
+/// Default time in-flight requests get to finish on shutdown.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// Default request body limit: large enough for a coding agent's whole context.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 
@@ -43,6 +47,8 @@ pub struct Config {
     /// Which provider serves model names that are not aliases, by name prefix (first match
     /// wins; an empty prefix matches everything).
     pub passthrough: Vec<PassthroughRule>,
+    /// Failover defaults and circuit breakers.
+    pub resilience: ResilienceConfig,
 }
 
 /// `[server]`, validated.
@@ -56,6 +62,8 @@ pub struct ServerConfig {
     pub allow_unauthenticated: bool,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
+    /// On SIGTERM, how long in-flight requests may take to finish.
+    pub shutdown_grace: Duration,
 }
 
 /// A model alias and the deployments that can serve it, in order of preference.
@@ -65,6 +73,8 @@ pub struct ModelConfig {
     pub alias: String,
     /// Where it can be served.
     pub deployments: Vec<DeploymentConfig>,
+    /// Strategy, fallbacks, retries and timeouts.
+    pub policy: RoutePolicy,
 }
 
 /// One place an alias can be served.
@@ -76,6 +86,10 @@ pub struct DeploymentConfig {
     pub model: String,
     /// USD per million tokens, when configured.
     pub price: Price,
+    /// Share of traffic under the `weighted` strategy.
+    pub weight: u32,
+    /// Timeout overrides (over the alias's, over the provider's).
+    pub timeouts: Timeouts,
 }
 
 /// Prices of one deployment, USD per million tokens.
@@ -143,7 +157,7 @@ impl Config {
     }
 }
 
-struct Validator<'a> {
+pub(crate) struct Validator<'a> {
     origin: &'a str,
     lookup: &'a dyn Fn(&str) -> Option<String>,
 }
@@ -201,9 +215,19 @@ impl Validator<'_> {
                 format!("known: {}", names.join(", "))
             }
         };
+        let resilience = self.resilience(&raw.resilience)?;
+        let mut policies = BTreeMap::new();
+        for (alias, m) in &raw.models {
+            policies.insert(
+                alias.clone(),
+                self.route_policy(&format!("models.{alias}"), m)?,
+            );
+        }
+        self.fallback_graph(&policies)?;
         let mut models = Vec::with_capacity(raw.models.len());
         for (alias, m) in raw.models {
             let key = format!("models.{alias}");
+            let policy = policies.remove(&alias).unwrap_or_default();
             if m.deployments.is_empty() {
                 return Err(self.err(
                     format!("{key}.deployments"),
@@ -239,13 +263,28 @@ impl Validator<'_> {
                         d.cached_input_cost_per_mtok,
                     )?,
                 };
+                if d.weight == Some(0) {
+                    return Err(self.err(format!("{dkey}.weight"), "must be at least 1"));
+                }
+                let timeouts = self.timeouts(
+                    &dkey,
+                    d.first_byte_timeout_ms,
+                    d.total_timeout_ms,
+                    d.stream_idle_timeout_ms,
+                )?;
                 deployments.push(DeploymentConfig {
                     provider: d.provider,
                     model: d.model,
                     price,
+                    weight: d.weight.unwrap_or(1),
+                    timeouts,
                 });
             }
-            models.push(ModelConfig { alias, deployments });
+            models.push(ModelConfig {
+                alias,
+                deployments,
+                policy,
+            });
         }
         let mut passthrough = Vec::new();
         if let Some(p) = raw.server.default_provider {
@@ -267,10 +306,15 @@ impl Validator<'_> {
                 api_keys,
                 allow_unauthenticated: raw.server.allow_unauthenticated,
                 max_body_bytes,
+                shutdown_grace: match raw.server.shutdown_grace_ms {
+                    Some(ms) => Duration::from_millis(ms),
+                    None => DEFAULT_SHUTDOWN_GRACE,
+                },
             },
             providers,
             models,
             passthrough,
+            resilience,
         })
     }
 

@@ -14,6 +14,23 @@ pub(crate) struct RawConfig {
     pub providers: BTreeMap<String, RawProvider>,
     #[serde(default)]
     pub models: BTreeMap<String, RawModel>,
+    #[serde(default)]
+    pub resilience: RawResilience,
+}
+
+/// `[resilience]`: defaults for every alias.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawResilience {
+    pub max_attempts: Option<u32>,
+    pub time_budget_ms: Option<u64>,
+    pub backoff_base_ms: Option<u64>,
+    pub backoff_max_ms: Option<u64>,
+    pub breaker_consecutive_failures: Option<u32>,
+    pub breaker_error_rate: Option<f64>,
+    pub breaker_window: Option<u32>,
+    pub breaker_min_requests: Option<u32>,
+    pub breaker_cooldown_ms: Option<u64>,
 }
 
 /// `[server]`.
@@ -28,6 +45,7 @@ pub(crate) struct RawServer {
     pub max_body_bytes: Option<u64>,
     /// Provider that serves model names which are not aliases (the name goes upstream as is).
     pub default_provider: Option<String>,
+    pub shutdown_grace_ms: Option<u64>,
 }
 
 /// `[providers.NAME]`.
@@ -53,6 +71,21 @@ pub(crate) struct RawProvider {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawModel {
     pub deployments: Vec<RawDeployment>,
+    pub strategy: Option<String>,
+    #[serde(default)]
+    pub fallbacks: Vec<String>,
+    #[serde(default)]
+    pub context_window_fallbacks: Vec<String>,
+    #[serde(default)]
+    pub content_policy_fallbacks: Vec<String>,
+    pub max_attempts: Option<u32>,
+    pub time_budget_ms: Option<u64>,
+    pub retry_on: Option<Vec<u16>>,
+    #[serde(default)]
+    pub retry_client_errors: bool,
+    pub first_byte_timeout_ms: Option<u64>,
+    pub total_timeout_ms: Option<u64>,
+    pub stream_idle_timeout_ms: Option<u64>,
 }
 
 /// One entry of `deployments`.
@@ -64,4 +97,8 @@ pub(crate) struct RawDeployment {
     pub input_cost_per_mtok: Option<f64>,
     pub output_cost_per_mtok: Option<f64>,
     pub cached_input_cost_per_mtok: Option<f64>,
+    pub weight: Option<u32>,
+    pub first_byte_timeout_ms: Option<u64>,
+    pub total_timeout_ms: Option<u64>,
+    pub stream_idle_timeout_ms: Option<u64>,
 }

@@ -183,3 +183,71 @@ fn demo_config_is_valid_and_simulated() {
     assert!(c.models.iter().any(|m| m.alias == "coder"));
     assert_eq!(c.passthrough.last().unwrap().provider, "simulated-openai");
 }
+
+#[test]
+fn failover_settings_are_validated() {
+    let base = "[providers.a]\nkind = \"openai\"\n";
+    let c = parse(&format!(
+        "{base}[resilience]\nmax_attempts = 6\nbreaker_cooldown_ms = 500\n\
+         [models.x]\nstrategy = \"least-latency\"\nfallbacks = [\"y\"]\nfirst_byte_timeout_ms = 300\n\
+         deployments = [{{ provider = \"a\", model = \"m\", weight = 3, total_timeout_ms = 900 }}]\n\
+         [models.y]\nretry_on = [503]\ndeployments = [{{ provider = \"a\", model = \"n\" }}]\n"
+    ))
+    .unwrap();
+    assert_eq!(c.resilience.max_attempts, Some(6));
+    assert_eq!(c.resilience.breaker.cooldown, Duration::from_millis(500));
+    let x = &c.models[0];
+    assert_eq!(x.policy.strategy, Strategy::LeastLatency);
+    assert_eq!(x.policy.fallbacks, vec!["y".to_owned()]);
+    assert_eq!(
+        x.policy.timeouts.first_byte,
+        Some(Duration::from_millis(300))
+    );
+    assert_eq!(x.deployments[0].weight, 3);
+    assert_eq!(
+        x.deployments[0].timeouts.total,
+        Some(Duration::from_millis(900))
+    );
+    assert_eq!(x.policy.retry_on, DEFAULT_RETRY_ON.to_vec());
+    assert_eq!(c.models[1].policy.retry_on, vec![503]);
+
+    let unknown = parse(&format!(
+        "{base}[models.x]\nfallbacks = [\"nope\"]\ndeployments = [{{ provider = \"a\", model = \"m\" }}]\n"
+    ))
+    .unwrap_err();
+    assert_eq!(unknown.key, "models.x.fallbacks");
+    let strategy = parse(&format!(
+        "{base}[models.x]\nstrategy = \"random\"\ndeployments = [{{ provider = \"a\", model = \"m\" }}]\n"
+    ))
+    .unwrap_err();
+    assert_eq!(strategy.key, "models.x.strategy");
+    let retry = parse(&format!(
+        "{base}[models.x]\nretry_on = [200]\ndeployments = [{{ provider = \"a\", model = \"m\" }}]\n"
+    ))
+    .unwrap_err();
+    assert_eq!(retry.key, "models.x.retry_on");
+}
+
+#[test]
+fn fallback_loops_are_rejected() {
+    let base = "[providers.a]\nkind = \"openai\"\n";
+    let dep = "deployments = [{ provider = \"a\", model = \"m\" }]\n";
+    let e = parse(&format!(
+        "{base}[models.x]\nfallbacks = [\"y\"]\n{dep}[models.y]\ncontext_window_fallbacks = [\"z\"]\n{dep}\
+         [models.z]\ncontent_policy_fallbacks = [\"x\"]\n{dep}"
+    ))
+    .unwrap_err();
+    assert!(e.message.starts_with("fallback loop: "), "{e}");
+    assert!(
+        e.message.contains("x -> y -> z -> x") || e.message.contains("-> x"),
+        "{e}"
+    );
+    let own = parse(&format!("{base}[models.x]\nfallbacks = [\"x\"]\n{dep}")).unwrap_err();
+    assert_eq!(own.message, "fallback loop: x -> x");
+    // A diamond is not a loop.
+    parse(&format!(
+        "{base}[models.a1]\nfallbacks = [\"b1\", \"c1\"]\n{dep}[models.b1]\nfallbacks = [\"d1\"]\n{dep}\
+         [models.c1]\nfallbacks = [\"d1\"]\n{dep}[models.d1]\n{dep}"
+    ))
+    .unwrap();
+}

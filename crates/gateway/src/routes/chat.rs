@@ -5,8 +5,8 @@ use super::{read_body, respond_headers};
 use crate::{
     context::{RequestContext, RequestId},
     error::{error_response, GatewayError},
-    execute::Failover,
     observe, plan,
+    resilience::{Attempt, Failover},
     routes::stream,
     state::AppState,
 };
@@ -18,8 +18,8 @@ use axum::{
 };
 use http::{header, HeaderValue};
 use std::{sync::Arc, time::Instant};
-use switchyard_protocol::{codec, WireFormat};
-use switchyard_providers::Forward;
+use switchyard_protocol::{codec, StopReason, WireFormat};
+use switchyard_providers::CallOptions;
 
 /// OpenAI chat completions.
 pub async fn chat_completions(
@@ -56,19 +56,21 @@ async fn handle(
         // Plan: model name -> alias -> deployments. (Router seam.)
         let route = plan::plan(&state, &req.model)?;
         // Cache lookup goes here (cache seam): a hit re-encodes the stored response.
-        let fwd = Forward {
-            headers: Some(&parts.headers),
-            query: parts.uri.query(),
-        };
+        let mut failover = Failover::new(&state, route, &mut ctx);
         if req.stream {
-            let opened = stream::open(&state, &route, &req, &fwd, &mut ctx).await?;
+            let opened = stream::open(&mut failover, &req, &parts, &mut ctx).await?;
             return Ok(Outcome::Stream(Box::new(opened)));
         }
-        let mut failover = Failover::new(&route, &mut ctx);
         let mut resp = loop {
-            let (provider, model, started) = failover.next(&state, &mut ctx)?;
-            let result = provider.chat(&req, &model, &fwd).await;
-            if let Some(resp) = failover.settle(&mut ctx, started, result)? {
+            let attempt = failover.next(&mut ctx).await?;
+            let options = call_options(&parts, &attempt);
+            let result = attempt.provider.chat(&req, &attempt.model, &options).await;
+            if let Some(resp) = failover.settle(&mut ctx, &attempt, result)? {
+                if resp.stop_reason == StopReason::ContentFilter
+                    && failover.redirect_content_filtered()
+                {
+                    continue;
+                }
                 break resp;
             }
         };
@@ -125,4 +127,18 @@ fn unix_now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+}
+
+/// How to call the upstream for `attempt`: the client's headers and query (passed on by
+/// same-format providers) and the attempt's limits.
+pub(crate) fn call_options<'a>(
+    parts: &'a http::request::Parts,
+    attempt: &Attempt<'_>,
+) -> CallOptions<'a> {
+    CallOptions {
+        headers: Some(&parts.headers),
+        query: parts.uri.query(),
+        timeouts: attempt.timeouts,
+        budget: Some(attempt.budget_left),
+    }
 }

@@ -5,8 +5,9 @@ use super::{read_body, respond_headers};
 use crate::{
     context::{RequestContext, RequestId},
     error::{error_response, GatewayError},
-    execute::Failover,
     observe, plan,
+    resilience::Failover,
+    routes::chat::call_options,
     state::AppState,
 };
 use axum::{
@@ -42,13 +43,17 @@ pub async fn create(
         }
         ctx.requested_model = Some(Arc::from(model.as_str()));
         let route = plan::plan(&state, &model)?;
-        let mut failover = Failover::new(&route, &mut ctx);
+        let mut failover = Failover::new(&state, route, &mut ctx);
         loop {
-            let (provider, model, started) = failover.next(&state, &mut ctx)?;
-            fields.insert("model".into(), Value::String(model.to_string()));
+            let attempt = failover.next(&mut ctx).await?;
+            fields.insert("model".into(), Value::String(attempt.model.to_string()));
             let body = switchyard_protocol::to_json_vec(&fields)?;
-            let result = provider.embeddings(&model, body).await;
-            if let Some(bytes) = failover.settle(&mut ctx, started, result)? {
+            let options = call_options(&parts, &attempt);
+            let result = attempt
+                .provider
+                .embeddings(&attempt.model, body, &options)
+                .await;
+            if let Some(bytes) = failover.settle(&mut ctx, &attempt, result)? {
                 break Ok(bytes);
             }
         }

@@ -1,5 +1,6 @@
 //! HTTP routes and the helpers they share.
 
+pub mod admin;
 pub mod chat;
 pub mod embeddings;
 pub mod models;
@@ -57,6 +58,11 @@ pub(crate) fn respond_headers(state: &AppState, ctx: &RequestContext, response: 
     if let Some(model) = &ctx.upstream_model {
         if let Ok(v) = HeaderValue::from_str(model) {
             headers.insert("x-switchyard-model", v);
+        }
+    }
+    if let Some(fallback) = &ctx.fallback {
+        if let Ok(v) = HeaderValue::from_str(fallback) {
+            headers.insert("x-switchyard-fallback", v);
         }
     }
     if ctx.attempts > 0 {

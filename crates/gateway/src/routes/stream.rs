@@ -3,8 +3,12 @@
 
 use super::respond_headers;
 use crate::{
-    context::RequestContext, error::GatewayError, execute::Failover, observe, state::AppState,
-    state::ModelRoute,
+    context::RequestContext,
+    error::GatewayError,
+    observe,
+    resilience::{Failover, InFlight},
+    routes::chat::call_options,
+    state::AppState,
 };
 use axum::{body::Body, response::Response};
 use bytes::Bytes;
@@ -15,7 +19,7 @@ use std::{convert::Infallible, sync::Arc};
 /// Bytes of SSE gathered into one body chunk at most.
 const COALESCE_LIMIT: usize = 16 * 1024;
 use switchyard_protocol::{codec::AnyStreamEncoder, ChatRequest, ErrorKind, StreamEvent};
-use switchyard_providers::{Forward, Provider, ProviderError, UpstreamStream};
+use switchyard_providers::{CallOptions, Provider, ProviderError, UpstreamStream};
 
 /// An upstream stream that has produced its first content.
 pub struct Opened {
@@ -23,6 +27,8 @@ pub struct Opened {
     /// Events read before the response was committed, replayed first.
     prefetched: Vec<StreamEvent>,
     encoder: AnyStreamEncoder,
+    /// Keeps the deployment's in-flight count until the stream ends.
+    _in_flight: InFlight,
 }
 
 /// Whether an event commits the stream: once it is sent, the client has seen content and
@@ -36,24 +42,24 @@ fn is_content(event: &StreamEvent) -> bool {
 
 /// Opens the stream on the first deployment that gets as far as its first content.
 pub async fn open(
-    state: &AppState,
-    route: &ModelRoute,
+    failover: &mut Failover<'_>,
     req: &ChatRequest,
-    fwd: &Forward<'_>,
+    parts: &http::request::Parts,
     ctx: &mut RequestContext,
 ) -> Result<Opened, GatewayError> {
     let encoder = AnyStreamEncoder::new(ctx.client_format, req.stream_include_usage)
         .map_err(GatewayError::from)?;
-    let mut failover = Failover::new(route, ctx);
     loop {
-        let (provider, model, started) = failover.next(state, ctx)?;
-        let result = first_content(provider, req, &model, fwd).await;
-        if let Some((upstream, prefetched)) = failover.settle(ctx, started, result)? {
+        let attempt = failover.next(ctx).await?;
+        let options = call_options(parts, &attempt);
+        let result = first_content(attempt.provider, req, &attempt.model, &options).await;
+        if let Some((upstream, prefetched)) = failover.settle(ctx, &attempt, result)? {
             ctx.time_to_first_token = Some(ctx.received.elapsed());
             return Ok(Opened {
                 upstream,
                 prefetched,
                 encoder,
+                _in_flight: attempt.in_flight,
             });
         }
     }
@@ -65,9 +71,9 @@ async fn first_content(
     provider: &Provider,
     req: &ChatRequest,
     model: &str,
-    fwd: &Forward<'_>,
+    options: &CallOptions<'_>,
 ) -> Result<(UpstreamStream, Vec<StreamEvent>), ProviderError> {
-    let mut upstream = provider.chat_stream(req, model, fwd).await?;
+    let mut upstream = provider.chat_stream(req, model, options).await?;
     let mut prefetched = Vec::new();
     loop {
         match upstream.next().await {

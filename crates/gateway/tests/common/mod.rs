@@ -101,6 +101,15 @@ impl Harness {
     }
 }
 
+impl Harness {
+    /// Signals the gateway to shut down gracefully (as SIGTERM does).
+    pub fn begin_shutdown(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
 impl Drop for Harness {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {

@@ -2,7 +2,7 @@
 
 use crate::{
     middleware::{authenticate, request_id},
-    routes::{admin, chat, embeddings, health, models, not_found},
+    routes::{admin, chat, count_tokens, embeddings, health, models, not_found},
     state::AppState,
 };
 use axum::{
@@ -20,6 +20,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/chat/completions", post(chat::chat_completions))
         .route("/chat/completions", post(chat::chat_completions))
         .route("/v1/messages", post(chat::messages))
+        .route("/v1/messages/count_tokens", post(count_tokens::count))
         .route("/v1/models", get(models::list))
         .route("/v1/embeddings", post(embeddings::create))
         .route("/admin/health", get(admin::health))

@@ -154,3 +154,46 @@ async fn foreign_fields_never_leak_across_formats() {
     assert!(!body.contains("cache_control"), "{body}");
     assert_eq!(last.body["max_tokens"], 64);
 }
+
+#[tokio::test]
+async fn count_tokens_is_forwarded_to_anthropic_and_estimated_elsewhere() {
+    let h = Harness::all_kinds().await;
+    let body = json!({"model": "anthropic-model", "messages": [{"role": "user", "content": "one two three four"}]});
+    let r = h
+        .client
+        .post(format!("{}/v1/messages/count_tokens?beta=true", h.url()))
+        .header("x-api-key", common::CLIENT_KEY)
+        .header("anthropic-beta", "token-counting-2024-11-01")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(!r.headers().contains_key("x-switchyard-estimated"));
+    let counted: Value = r.json().await.unwrap();
+    assert_eq!(counted["input_tokens"], 4);
+    let last = h.mock.stats().last_request.unwrap();
+    assert_eq!(last.path, "/v1/messages/count_tokens");
+    assert_eq!(last.query.as_deref(), Some("beta=true"));
+    assert_eq!(last.body["model"], "claude-upstream");
+    assert_eq!(
+        last.headers.get("anthropic-beta").map(String::as_str),
+        Some("token-counting-2024-11-01")
+    );
+
+    let mut other = body.clone();
+    other["model"] = json!("openai-model");
+    other["messages"][0]["content"] = json!("x".repeat(400));
+    let r = h
+        .client
+        .post(format!("{}/v1/messages/count_tokens", h.url()))
+        .header("x-api-key", common::CLIENT_KEY)
+        .json(&other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["x-switchyard-estimated"], "true");
+    let estimated: Value = r.json().await.unwrap();
+    assert_eq!(estimated["input_tokens"], 104);
+}

@@ -37,6 +37,7 @@ pub(crate) fn app(shared: Arc<Shared>) -> Router {
             post(azure_embeddings),
         )
         .route("/v1/messages", post(anthropic_messages))
+        .route("/v1/messages/count_tokens", post(anthropic_count_tokens))
         .route("/v1beta/models/{model_and_method}", post(gemini_generate))
         .route("/v1/models/{model_and_method}", post(gemini_generate))
         .route("/v1/embeddings", post(openai_embeddings))
@@ -109,6 +110,45 @@ async fn anthropic_messages(
     body: Bytes,
 ) -> Response {
     serve(s, Family::Anthropic, Wire::Anthropic, &uri, &headers, body).await
+}
+
+/// Anthropic `count_tokens`: one token per whitespace-separated word of the message texts
+/// (a stand-in for the real tokenizer; enough to see the call arrive).
+async fn anthropic_count_tokens(
+    State(s): State<Arc<Shared>>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    s.stats
+        .record_request(Family::Anthropic, uri.path(), uri.query(), &headers, &body);
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(&body) else {
+        return json(
+            StatusCode::BAD_REQUEST,
+            &serde_json::json!({"type": "error", "error": {"type": "invalid_request_error", "message": "invalid JSON"}}),
+        );
+    };
+    let words = value["messages"]
+        .as_array()
+        .map(|messages| {
+            messages
+                .iter()
+                .map(|m| match &m["content"] {
+                    serde_json::Value::String(t) => t.split_whitespace().count(),
+                    serde_json::Value::Array(blocks) => blocks
+                        .iter()
+                        .filter_map(|b| b["text"].as_str())
+                        .map(|t| t.split_whitespace().count())
+                        .sum(),
+                    _ => 0,
+                })
+                .sum::<usize>()
+        })
+        .unwrap_or(0);
+    json(
+        StatusCode::OK,
+        &serde_json::json!({ "input_tokens": words }),
+    )
 }
 
 async fn gemini_generate(

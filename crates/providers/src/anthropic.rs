@@ -16,6 +16,7 @@ pub struct AnthropicProvider {
     client: reqwest::Client,
     // Parsed once: parsing (with IDNA processing) per request shows up in profiles.
     messages_url: reqwest::Url,
+    count_tokens_url: reqwest::Url,
 }
 
 impl AnthropicProvider {
@@ -23,6 +24,7 @@ impl AnthropicProvider {
         Ok(Self {
             client: http::build_client(settings)?,
             messages_url: http::parse_url(settings, "/v1/messages")?,
+            count_tokens_url: http::parse_url(settings, "/v1/messages/count_tokens")?,
         })
     }
 
@@ -36,7 +38,29 @@ impl AnthropicProvider {
         let body = anthropic::encode_request(req, model, settings.default_max_tokens)
             .map_err(|e| http::encode_error(settings, e))?;
         let same_format = req.source == WireFormat::Anthropic;
-        let mut url = self.messages_url.clone();
+        Ok(self.post(settings, &self.messages_url, body, same_format, fwd))
+    }
+
+    /// `POST /v1/messages/count_tokens` with a client's own Anthropic body (model already
+    /// replaced).
+    pub(crate) fn count_tokens_request(
+        &self,
+        settings: &ProviderSettings,
+        body: Vec<u8>,
+        fwd: &CallOptions<'_>,
+    ) -> reqwest::RequestBuilder {
+        self.post(settings, &self.count_tokens_url, body, true, fwd)
+    }
+
+    fn post(
+        &self,
+        settings: &ProviderSettings,
+        url: &reqwest::Url,
+        body: Vec<u8>,
+        same_format: bool,
+        fwd: &CallOptions<'_>,
+    ) -> reqwest::RequestBuilder {
+        let mut url = url.clone();
         if let Some(query) = fwd.query.filter(|q| same_format && !q.is_empty()) {
             url.set_query(Some(query));
         }
@@ -56,6 +80,6 @@ impl AnthropicProvider {
         if !client_sent_version {
             rb = rb.header("anthropic-version", settings.anthropic_version.as_str());
         }
-        Ok(rb)
+        rb
     }
 }

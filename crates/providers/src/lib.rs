@@ -153,6 +153,27 @@ impl Provider {
         ))
     }
 
+    /// Forwards an Anthropic `count_tokens` body (its `model` already set to the upstream
+    /// model) and returns the upstream's JSON answer. Anthropic providers only.
+    pub async fn count_tokens(
+        &self,
+        body: Vec<u8>,
+        options: &CallOptions<'_>,
+    ) -> Result<Bytes, ProviderError> {
+        let s = &self.settings;
+        let Backend::Anthropic(p) = &self.backend else {
+            return Err(ProviderError::Unsupported {
+                provider: s.name.clone(),
+                kind: s.kind.as_str(),
+                operation: "count_tokens",
+            });
+        };
+        let limits = options.limits(s);
+        let rb = p.count_tokens_request(s, body, options);
+        let response = http::send(s, WireFormat::Anthropic, rb, limits.first_byte).await?;
+        http::read_body(s, response, limits.total).await
+    }
+
     /// Forwards an OpenAI-shaped embeddings request body (its `model` already set to the
     /// upstream model) and returns the upstream's JSON answer.
     pub async fn embeddings(

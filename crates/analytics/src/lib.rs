@@ -1,0 +1,35 @@
+//! Usage analytics for Switchyard: one [`RequestEvent`] per request, priced from a dated
+//! [`PriceTable`], recorded off the request path ([`Analytics::record`] never blocks) into
+//! SQLite or PostgreSQL, summarised ([`Analytics::summary`]), exported as Prometheus
+//! [`Metrics`] and shown on a dashboard ([`router`]).
+//!
+//! The gateway builds one [`Analytics`] at start (`Analytics::open`), calls `record` from
+//! its observe stage, merges [`router`] into its app behind its admin authentication, and
+//! calls [`Analytics::shutdown`] on the way out.
+
+mod config;
+mod event;
+mod http;
+mod metrics;
+mod pipeline;
+mod prices;
+mod redact;
+pub mod store;
+mod summary;
+mod timeparse;
+
+pub use config::{AnalyticsConfig, StoreTarget, DEFAULT_SQLITE_FILE};
+pub use event::{hash_client_key, now_millis, unix_millis, CacheStatus, RequestEvent, TokenUsage};
+pub use http::{router, RecentParams, SummaryParams, MAX_RECENT};
+pub use metrics::{Metrics, MAX_LABEL_VALUES};
+pub use pipeline::{Analytics, AnalyticsError, PipelineStats};
+pub use prices::{
+    builtin_prices, cost, estimate_usage, Cost, LongContextPrice, ModelPrice, PriceTable,
+    BUILTIN_PRICES_DATE, ESTIMATE_BYTES_PER_TOKEN,
+};
+pub use redact::{redact_secrets, REDACTED};
+pub use summary::{
+    percentile, Aggregator, BucketStats, GroupBy, GroupStats, Percentiles, ScanRow, Stats, Summary,
+    SummaryQuery, MAX_BUCKETS,
+};
+pub use timeparse::{parse_duration, parse_time};

@@ -1,0 +1,426 @@
+//! The [`Analytics`] handle: events leave the request path through a bounded queue; one
+//! writer task prices them, counts them in the metrics and writes them in batches.
+//!
+//! The writer never stops draining the queue while a write is in flight or the store is
+//! failing: events wait in its buffer (bounded by `max_buffered`, oldest dropped beyond),
+//! failed batches go back to the front and are retried with exponential backoff, and the
+//! store's idempotent inserts make a retry of a batch that did land harmless.
+
+use crate::{
+    config::AnalyticsConfig,
+    event::{now_millis, RequestEvent},
+    metrics::Metrics,
+    prices::PriceTable,
+    redact::redact_secrets,
+    store::{open_store, BoxFuture, EventStore, StoreError},
+    summary::{Aggregator, Summary, SummaryQuery},
+};
+use std::{
+    collections::{hash_map::RandomState, VecDeque},
+    hash::BuildHasher,
+    path::Path,
+    sync::{atomic::Ordering, Arc, Mutex},
+    time::Duration,
+};
+use tokio::{
+    sync::{mpsc, oneshot},
+    task::JoinHandle,
+    time::Instant,
+};
+
+const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+
+/// Why analytics could not start or answer.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalyticsError {
+    /// The configuration is invalid.
+    #[error("{0}")]
+    Config(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Analytics is disabled in the config.
+    #[error("analytics is disabled")]
+    Disabled,
+    /// The query is invalid.
+    #[error("{0}")]
+    Query(String),
+}
+
+/// A snapshot of the pipeline's counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct PipelineStats {
+    /// Events written to the store.
+    pub written: u64,
+    /// Events dropped because the queue was full.
+    pub dropped_queue_full: u64,
+    /// Events dropped because the store was failing and the buffer was at its cap.
+    pub dropped_backlog: u64,
+    /// Events dropped at (or after) shutdown.
+    pub dropped_shutdown: u64,
+    /// Failed store writes.
+    pub store_errors: u64,
+    /// Events held by the writer, not yet written.
+    pub buffered: u64,
+}
+
+struct Shared {
+    config: AnalyticsConfig,
+    prices: Arc<PriceTable>,
+    metrics: Arc<Metrics>,
+    store: Option<Arc<dyn EventStore>>,
+    tx: Option<mpsc::Sender<RequestEvent>>,
+    shutdown: Mutex<Option<(oneshot::Sender<()>, JoinHandle<()>)>>,
+}
+
+/// The analytics handle: cheap to clone, shared by the gateway's request path (which calls
+/// [`record`](Self::record)) and the analytics HTTP routes.
+#[derive(Clone)]
+pub struct Analytics {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Analytics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Analytics")
+            .field("enabled", &self.shared.tx.is_some())
+            .field("store", &self.shared.store.as_ref().map(|s| s.kind()))
+            .finish()
+    }
+}
+
+impl Analytics {
+    /// Opens the store `config` names (SQLite paths relative to `base_dir`, the config
+    /// file's directory) and starts the writer. Must be called inside a Tokio runtime.
+    /// With `enabled = false`, returns [`Analytics::disabled`].
+    pub async fn open(
+        config: AnalyticsConfig,
+        base_dir: Option<&Path>,
+        prices: PriceTable,
+    ) -> Result<Self, AnalyticsError> {
+        if !config.enabled {
+            return Ok(Self::disabled());
+        }
+        config.validate().map_err(AnalyticsError::Config)?;
+        let store = open_store(&config, base_dir).await?;
+        Self::with_store(config, prices, store)
+    }
+
+    /// Starts the writer over an already open `store` (tests, custom stores).
+    pub fn with_store(
+        config: AnalyticsConfig,
+        prices: PriceTable,
+        store: Arc<dyn EventStore>,
+    ) -> Result<Self, AnalyticsError> {
+        config.validate().map_err(AnalyticsError::Config)?;
+        let (tx, rx) = mpsc::channel(config.queue_capacity);
+        let metrics = Arc::new(Metrics::new());
+        let prices = Arc::new(prices);
+        let (stop_tx, stop_rx) = oneshot::channel();
+        let writer = Writer {
+            rx,
+            store: store.clone(),
+            metrics: metrics.clone(),
+            prices: prices.clone(),
+            config: config.clone(),
+            ids: EventIds::new(),
+        };
+        let handle = tokio::spawn(writer.run(stop_rx));
+        Ok(Self {
+            shared: Arc::new(Shared {
+                config,
+                prices,
+                metrics,
+                store: Some(store),
+                tx: Some(tx),
+                shutdown: Mutex::new(Some((stop_tx, handle))),
+            }),
+        })
+    }
+
+    /// A handle that records nothing (metrics stay empty, queries answer `Disabled`).
+    pub fn disabled() -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                config: AnalyticsConfig {
+                    enabled: false,
+                    ..AnalyticsConfig::default()
+                },
+                prices: Arc::new(PriceTable::builtin()),
+                metrics: Arc::new(Metrics::new()),
+                store: None,
+                tx: None,
+                shutdown: Mutex::new(None),
+            }),
+        }
+    }
+
+    /// Whether events are recorded.
+    pub fn is_enabled(&self) -> bool {
+        self.shared.tx.is_some()
+    }
+
+    /// Hands one finished request to the writer. Never blocks, never fails: when the queue
+    /// is full the event is dropped and counted (and still counted in the metrics).
+    pub fn record(&self, event: RequestEvent) {
+        let Some(tx) = &self.shared.tx else {
+            return;
+        };
+        match tx.try_send(event) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(mut event)) => {
+                let counter = &self.shared.metrics.pipeline.dropped_queue_full;
+                counter.fetch_add(1, Ordering::Relaxed);
+                // Rare path: keep the request metrics whole even when the store falls behind.
+                self.shared.prices.price_event(&mut event);
+                self.shared.metrics.observe(&event);
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                let counter = &self.shared.metrics.pipeline.dropped_shutdown;
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// The client-key hash with this deployment's salt (see [`crate::hash_client_key`]).
+    pub fn hash_key(&self, key: &str) -> String {
+        crate::event::hash_client_key(&self.shared.config.key_salt, key)
+    }
+
+    /// The price table in use.
+    pub fn prices(&self) -> &PriceTable {
+        &self.shared.prices
+    }
+
+    /// The metrics (for `/metrics` and the gateway's own counters).
+    pub fn metrics(&self) -> &Metrics {
+        &self.shared.metrics
+    }
+
+    /// The config in use.
+    pub fn config(&self) -> &AnalyticsConfig {
+        &self.shared.config
+    }
+
+    /// The pipeline's counters.
+    pub fn stats(&self) -> PipelineStats {
+        let p = &self.shared.metrics.pipeline;
+        let load = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
+        PipelineStats {
+            written: load(&p.written),
+            dropped_queue_full: load(&p.dropped_queue_full),
+            dropped_backlog: load(&p.dropped_backlog),
+            dropped_shutdown: load(&p.dropped_shutdown),
+            store_errors: load(&p.store_errors),
+            buffered: load(&p.buffered),
+        }
+    }
+
+    /// Summarises the stored events matching `query`.
+    pub async fn summary(&self, query: SummaryQuery) -> Result<Summary, AnalyticsError> {
+        query.validate().map_err(AnalyticsError::Query)?;
+        let store = self.shared.store.as_ref().ok_or(AnalyticsError::Disabled)?;
+        let agg = store.scan(Aggregator::new(query)).await?;
+        Ok(agg.finish())
+    }
+
+    /// The latest `limit` stored events, newest first.
+    pub async fn recent(&self, limit: usize) -> Result<Vec<RequestEvent>, AnalyticsError> {
+        let store = self.shared.store.as_ref().ok_or(AnalyticsError::Disabled)?;
+        Ok(store.recent(limit).await?)
+    }
+
+    /// Stops accepting events and writes what is queued and buffered, retrying a failing
+    /// store for up to `shutdown_timeout_ms`; what is still unwritten then is counted as
+    /// dropped. Later calls (and calls on clones) return at once.
+    pub async fn shutdown(&self) {
+        let taken = {
+            let mut guard = self
+                .shared
+                .shutdown
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            guard.take()
+        };
+        if let Some((stop, handle)) = taken {
+            let _ = stop.send(());
+            if let Err(e) = handle.await {
+                tracing::warn!(error = %e, "analytics: writer task failed");
+            }
+        }
+    }
+}
+
+/// Event ids: a per-process random 64-bit start plus a counter, through a keyed hash, so
+/// ids from replicas and restarts do not collide in practice (and never within one
+/// millisecond of one process).
+struct EventIds {
+    hasher: RandomState,
+    next: u64,
+}
+
+impl EventIds {
+    fn new() -> Self {
+        Self {
+            hasher: RandomState::new(),
+            next: 0,
+        }
+    }
+
+    fn next(&mut self) -> u64 {
+        self.next = self.next.wrapping_add(1);
+        self.hasher.hash_one(self.next)
+    }
+}
+
+type Inflight = BoxFuture<'static, (Arc<Vec<RequestEvent>>, Result<(), StoreError>)>;
+
+struct Writer {
+    rx: mpsc::Receiver<RequestEvent>,
+    store: Arc<dyn EventStore>,
+    metrics: Arc<Metrics>,
+    prices: Arc<PriceTable>,
+    config: AnalyticsConfig,
+    ids: EventIds,
+}
+
+async fn wait_inflight(
+    inflight: &mut Option<Inflight>,
+) -> (Arc<Vec<RequestEvent>>, Result<(), StoreError>) {
+    match inflight {
+        Some(f) => f.await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+impl Writer {
+    /// Prices, redacts and stamps one event, and counts it in the metrics.
+    fn prepare(&mut self, mut event: RequestEvent) -> RequestEvent {
+        if event.ts_ms == 0 {
+            event.ts_ms = now_millis();
+        }
+        if event.event_id == 0 {
+            event.event_id = self.ids.next();
+        }
+        if self.config.record_text {
+            event.prompt_text = event.prompt_text.as_deref().map(redact_secrets);
+            event.completion_text = event.completion_text.as_deref().map(redact_secrets);
+        } else {
+            event.prompt_text = None;
+            event.completion_text = None;
+        }
+        self.prices.price_event(&mut event);
+        self.metrics.observe(&event);
+        event
+    }
+
+    async fn run(mut self, mut stop: oneshot::Receiver<()>) {
+        let mut pending: VecDeque<RequestEvent> = VecDeque::new();
+        let mut inflight: Option<Inflight> = None;
+        let mut inflight_len = 0usize;
+        let mut retry_at: Option<Instant> = None;
+        let mut backoff = FIRST_BACKOFF;
+        let max_backoff = Duration::from_millis(self.config.retry_max_backoff_ms.max(1));
+        let mut ticker = tokio::time::interval(self.config.flush_interval());
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut flush_due = false;
+        let mut closed = false;
+        let mut deadline: Option<Instant> = None;
+        let counters = self.metrics.clone();
+        let p = &counters.pipeline;
+
+        loop {
+            let store_ready = inflight.is_none() && retry_at.is_none();
+            let want = pending.len() >= self.config.batch_size
+                || (flush_due || deadline.is_some()) && !pending.is_empty();
+            if store_ready && want {
+                flush_due = false;
+                let n = pending.len().min(self.config.batch_size);
+                let batch: Arc<Vec<RequestEvent>> = Arc::new(pending.drain(..n).collect());
+                inflight_len = n;
+                let store = self.store.clone();
+                inflight = Some(Box::pin(async move {
+                    let result = store.insert(batch.clone()).await;
+                    (batch, result)
+                }));
+            }
+            let buffered = pending.len() + if inflight.is_some() { inflight_len } else { 0 };
+            p.buffered.store(buffered as u64, Ordering::Relaxed);
+            if closed && pending.is_empty() && inflight.is_none() {
+                break;
+            }
+
+            tokio::select! {
+                event = self.rx.recv(), if !closed => match event {
+                    Some(event) => {
+                        let event = self.prepare(event);
+                        pending.push_back(event);
+                        while pending.len() > self.config.max_buffered {
+                            pending.pop_front();
+                            p.dropped_backlog.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    None => closed = true,
+                },
+                (batch, result) = wait_inflight(&mut inflight) => {
+                    inflight = None;
+                    match result {
+                        Ok(()) => {
+                            p.written.fetch_add(batch.len() as u64, Ordering::Relaxed);
+                            backoff = FIRST_BACKOFF;
+                        }
+                        Err(e) => {
+                            p.store_errors.fetch_add(1, Ordering::Relaxed);
+                            tracing::warn!(error = %e, events = batch.len(), retry_in = ?backoff,
+                                "analytics: store write failed; will retry");
+                            let batch = Arc::try_unwrap(batch).unwrap_or_else(|b| (*b).clone());
+                            for event in batch.into_iter().rev() {
+                                pending.push_front(event);
+                            }
+                            while pending.len() > self.config.max_buffered {
+                                pending.pop_front();
+                                p.dropped_backlog.fetch_add(1, Ordering::Relaxed);
+                            }
+                            retry_at = Some(Instant::now() + backoff);
+                            backoff = (backoff * 2).min(max_backoff);
+                        }
+                    }
+                },
+                _ = sleep_until(retry_at) => retry_at = None,
+                _ = ticker.tick() => flush_due = true,
+                _ = &mut stop, if deadline.is_none() => {
+                    // Drain what is queued, refuse the rest, flush until the deadline.
+                    self.rx.close();
+                    deadline = Some(Instant::now()
+                        + Duration::from_millis(self.config.shutdown_timeout_ms));
+                },
+                _ = sleep_until(deadline) => {
+                    // An in-flight batch is abandoned too (its outcome is unknown; counted
+                    // as dropped).
+                    let mut left = pending.len() + if inflight.take().is_some() { inflight_len } else { 0 };
+                    pending.clear();
+                    while self.rx.try_recv().is_ok() {
+                        left += 1;
+                    }
+                    p.dropped_shutdown.fetch_add(left as u64, Ordering::Relaxed);
+                    if left > 0 {
+                        tracing::warn!(events = left, "analytics: shutdown deadline; events not written");
+                    }
+                    break;
+                },
+            }
+        }
+        p.buffered.store(0, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+#[path = "pipeline_tests.rs"]
+mod tests;

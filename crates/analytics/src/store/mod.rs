@@ -1,0 +1,72 @@
+//! Where events are kept: one trait, two stores (SQLite embedded, PostgreSQL scale-out).
+
+use crate::{
+    config::{AnalyticsConfig, StoreTarget},
+    event::RequestEvent,
+    summary::Aggregator,
+};
+use std::{future::Future, path::Path, pin::Pin, sync::Arc, time::Duration};
+
+mod columns;
+pub mod postgres;
+pub mod sqlite;
+
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+/// A boxed, sendable future (the store trait is object-safe).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Why a store operation failed. Messages hold no credentials.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite reported an error.
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL reported an error (or the connection failed).
+    #[error("postgres: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    /// The operation took longer than the configured store timeout.
+    #[error("store operation timed out after {0:?}")]
+    Timeout(Duration),
+    /// A blocking task failed or the store is misconfigured.
+    #[error("store: {0}")]
+    Other(String),
+}
+
+/// A place events are written to and summarised from.
+///
+/// Implementations must make `insert` idempotent per `(ts_ms, event_id)`: the writer retries
+/// a batch whose outcome it did not learn.
+pub trait EventStore: Send + Sync + 'static {
+    /// `sqlite` or `postgres`.
+    fn kind(&self) -> &'static str;
+
+    /// Writes a batch (all or nothing).
+    fn insert(&self, batch: Arc<Vec<RequestEvent>>) -> BoxFuture<'_, Result<(), StoreError>>;
+
+    /// Feeds the events of `agg`'s range to it in `(ts_ms, event_id)` order.
+    fn scan(&self, agg: Aggregator) -> BoxFuture<'_, Result<Aggregator, StoreError>>;
+
+    /// The latest `limit` events, newest first.
+    fn recent(&self, limit: usize) -> BoxFuture<'_, Result<Vec<RequestEvent>, StoreError>>;
+}
+
+/// Opens the store `config` names (creating or migrating its tables). SQLite paths resolve
+/// against `base_dir`. PostgreSQL connects lazily: a server that is down at start delays
+/// writes (events wait in the writer) but does not stop the gateway.
+pub async fn open_store(
+    config: &AnalyticsConfig,
+    base_dir: Option<&Path>,
+) -> Result<Arc<dyn EventStore>, StoreError> {
+    let timeout = Duration::from_millis(config.store_timeout_ms.max(1));
+    Ok(match config.store_target(base_dir) {
+        StoreTarget::Postgres(url) => Arc::new(PostgresStore::new(
+            &url,
+            config.postgres_schema.as_deref(),
+            timeout,
+        )?),
+        StoreTarget::Sqlite(path) => Arc::new(SqliteStore::open(&path).await?),
+        StoreTarget::SqliteMemory => Arc::new(SqliteStore::open_in_memory().await?),
+    })
+}

@@ -25,6 +25,7 @@ pub const MAX_RECENT: usize = 500;
 const DASHBOARD_HTML: &str = include_str!("../assets/dashboard.html");
 const DASHBOARD_JS: &str = include_str!("../assets/dashboard.js");
 const DASHBOARD_CSS: &str = include_str!("../assets/dashboard.css");
+const CHARTS_JS: &str = include_str!("../assets/charts.js");
 
 /// The routes, over `analytics`:
 ///
@@ -35,7 +36,8 @@ const DASHBOARD_CSS: &str = include_str!("../assets/dashboard.css");
 /// - `GET /api/analytics/recent?limit=` — `{"events": [...], "pipeline": {...}}`, newest
 ///   first (limit default 50, at most 500).
 /// - `GET /metrics` — Prometheus text format.
-/// - `GET /dashboard` (and `/dashboard/app.js`, `/dashboard/app.css`) — the dashboard.
+/// - `GET /dashboard` (and `/dashboard/app.js`, `/dashboard/charts.js`,
+///   `/dashboard/app.css`) — the dashboard.
 pub fn router(analytics: Analytics) -> Router {
     Router::new()
         .route("/api/analytics/summary", get(summary))
@@ -45,6 +47,7 @@ pub fn router(analytics: Analytics) -> Router {
         .route("/dashboard/", get(dashboard))
         .route("/dashboard/app.js", get(dashboard_js))
         .route("/dashboard/app.css", get(dashboard_css))
+        .route("/dashboard/charts.js", get(charts_js))
         .with_state(analytics)
 }
 
@@ -187,6 +190,10 @@ async fn dashboard() -> Response {
 
 async fn dashboard_js() -> Response {
     asset("text/javascript; charset=utf-8", DASHBOARD_JS)
+}
+
+async fn charts_js() -> Response {
+    asset("text/javascript; charset=utf-8", CHARTS_JS)
 }
 
 async fn dashboard_css() -> Response {

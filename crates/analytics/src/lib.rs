@@ -14,6 +14,7 @@ mod metrics;
 mod pipeline;
 mod prices;
 mod redact;
+mod report;
 pub mod store;
 mod summary;
 mod timeparse;
@@ -28,8 +29,9 @@ pub use prices::{
     BUILTIN_PRICES_DATE, ESTIMATE_BYTES_PER_TOKEN,
 };
 pub use redact::{redact_secrets, REDACTED};
+pub use report::render_report;
 pub use summary::{
     percentile, Aggregator, BucketStats, GroupBy, GroupStats, Percentiles, ScanRow, Stats, Summary,
     SummaryQuery, MAX_BUCKETS,
 };
-pub use timeparse::{parse_duration, parse_time};
+pub use timeparse::{format_rfc3339, parse_duration, parse_time};

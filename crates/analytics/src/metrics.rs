@@ -150,12 +150,23 @@ impl Default for State {
 /// Counters of the event pipeline itself.
 #[derive(Debug, Default)]
 pub(crate) struct PipelineCounters {
+    /// The queue's sending side, to read its depth (set once the writer starts).
+    pub(crate) queue: std::sync::OnceLock<tokio::sync::mpsc::Sender<RequestEvent>>,
     pub(crate) written: AtomicU64,
     pub(crate) dropped_queue_full: AtomicU64,
     pub(crate) dropped_backlog: AtomicU64,
     pub(crate) dropped_shutdown: AtomicU64,
     pub(crate) store_errors: AtomicU64,
     pub(crate) buffered: AtomicU64,
+}
+
+impl PipelineCounters {
+    /// Events waiting in the queue.
+    pub(crate) fn queued(&self) -> u64 {
+        self.queue
+            .get()
+            .map_or(0, |tx| (tx.max_capacity() - tx.capacity()) as u64)
+    }
 }
 
 /// The gateway's request metrics and the analytics pipeline's own.
@@ -311,6 +322,13 @@ impl Metrics {
             "switchyard_analytics_store_errors_total {}",
             load(&p.store_errors)
         );
+        header(
+            out,
+            "switchyard_analytics_queued_events",
+            "gauge",
+            "Events in the queue between the request path and the analytics writer.",
+        );
+        let _ = writeln!(out, "switchyard_analytics_queued_events {}", p.queued());
         header(
             out,
             "switchyard_analytics_buffered_events",

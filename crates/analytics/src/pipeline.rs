@@ -62,6 +62,8 @@ pub struct PipelineStats {
     pub store_errors: u64,
     /// Events held by the writer, not yet written.
     pub buffered: u64,
+    /// Events in the queue, not yet taken by the writer.
+    pub queued: u64,
 }
 
 struct Shared {
@@ -92,7 +94,9 @@ impl std::fmt::Debug for Analytics {
 impl Analytics {
     /// Opens the store `config` names (SQLite paths relative to `base_dir`, the config
     /// file's directory) and starts the writer. Must be called inside a Tokio runtime.
-    /// With `enabled = false`, returns [`Analytics::disabled`].
+    /// `prices` is usually [`PriceTable::builtin`] plus the deployments' own prices;
+    /// `config.prices` are applied on top. With `enabled = false`, returns
+    /// [`Analytics::disabled`].
     pub async fn open(
         config: AnalyticsConfig,
         base_dir: Option<&Path>,
@@ -107,14 +111,21 @@ impl Analytics {
     }
 
     /// Starts the writer over an already open `store` (tests, custom stores).
+    ///
+    /// `config.prices` are applied on top of `prices` as model overrides (deployment prices
+    /// set on `prices` still win).
     pub fn with_store(
         config: AnalyticsConfig,
-        prices: PriceTable,
+        mut prices: PriceTable,
         store: Arc<dyn EventStore>,
     ) -> Result<Self, AnalyticsError> {
         config.validate().map_err(AnalyticsError::Config)?;
+        for (prefix, price) in &config.prices {
+            prices.set_model_price(prefix, *price);
+        }
         let (tx, rx) = mpsc::channel(config.queue_capacity);
         let metrics = Arc::new(Metrics::new());
+        let _ = metrics.pipeline.queue.set(tx.clone());
         let prices = Arc::new(prices);
         let (stop_tx, stop_rx) = oneshot::channel();
         let writer = Writer {
@@ -213,6 +224,7 @@ impl Analytics {
             dropped_shutdown: load(&p.dropped_shutdown),
             store_errors: load(&p.store_errors),
             buffered: load(&p.buffered),
+            queued: p.queued(),
         }
     }
 

@@ -247,6 +247,19 @@ async fn text_is_dropped_unless_configured_and_then_redacted() {
 }
 
 #[tokio::test]
+async fn config_prices_override_the_table() {
+    let store = Arc::new(FakeStore::default());
+    let mut cfg = config();
+    cfg.prices
+        .insert("gpt-4o-mini".into(), crate::ModelPrice::new(1.0, 1.0));
+    let a = Analytics::with_store(cfg, PriceTable::builtin(), store.clone()).unwrap();
+    a.record(event(0));
+    a.shutdown().await;
+    let cost = store.events.lock().unwrap()[0].cost_usd.unwrap();
+    assert!((cost - 1100.0 / 1e6).abs() < 1e-12, "{cost}");
+}
+
+#[tokio::test]
 async fn disabled_records_nothing() {
     let a = Analytics::disabled();
     assert!(!a.is_enabled());

@@ -65,6 +65,32 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// The date of a day number since 1970-01-01 (H. Hinnant's `civil_from_days`).
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// Unix ms as `YYYY-MM-DDTHH:MM:SSZ` (UTC, seconds precision).
+pub fn format_rfc3339(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    let t = secs.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        t / 3600,
+        t % 3600 / 60,
+        t % 60
+    )
+}
+
 fn parse_rfc3339(s: &str) -> Result<i64, String> {
     let bytes = s.as_bytes();
     let (year, month, day) = (
@@ -156,6 +182,13 @@ mod tests {
         assert_eq!(parse_time("2025-08-15", now), Ok(now - 10 * 3_600_000));
         assert_eq!(parse_time("1970-01-01T00:00:00Z", now), Ok(0));
         assert_eq!(parse_time("2000-03-01", now), Ok(951_868_800_000));
+        for ms in [0, now, 951_868_800_000, -86_400_000, 4_102_444_800_123] {
+            assert_eq!(
+                parse_time(&format_rfc3339(ms), now),
+                Ok(ms - ms.rem_euclid(1000))
+            );
+        }
+        assert_eq!(format_rfc3339(now), "2025-08-15T10:00:00Z");
         for bad in [
             "2025-13-01",
             "2025-08-15T25:00:00Z",

@@ -84,6 +84,11 @@ async fn relay_one(mut inbound: TcpStream, target: &str, mut rx: watch::Receiver
     }
 }
 
+/// A `record` that waited on the store would take the store timeout (1 s); anything far
+/// below is "immediate" (the margin absorbs scheduler hiccups on a loaded 2-core machine;
+/// the calls themselves take ~100 ns, see `examples/record_bench.rs`).
+const IMMEDIATE: Duration = Duration::from_millis(50);
+
 /// Records `events`, returning the slowest `record` call.
 async fn record_all(a: &Analytics, events: Vec<switchyard_analytics::RequestEvent>) -> Duration {
     let mut slowest = Duration::ZERO;
@@ -136,18 +141,18 @@ async fn events_survive_a_cut_and_a_stalled_connection() {
     )
     .await;
 
-    // 2. Connections cut: writes fail, record does not notice.
+    // 2. Connections cut: writes fail, record does not notice (also once the writer knows).
     relay.set(Mode::Severed);
-    let slowest = record_all(&a, chunks.next().unwrap()).await;
+    let mut batch = chunks.next().unwrap();
+    let second_half = batch.split_off(75);
+    let mut slowest = record_all(&a, batch).await;
     wait_for("a failed write", Duration::from_secs(10), async || {
         a.stats().store_errors > 0
     })
     .await;
+    slowest = slowest.max(record_all(&a, second_half).await);
     assert_eq!(schema.count().await, 150, "nothing can land while cut");
-    assert!(
-        slowest < Duration::from_millis(5),
-        "record took {slowest:?}"
-    );
+    assert!(slowest < IMMEDIATE, "record took {slowest:?}");
     let errors_while_cut = a.stats().store_errors;
     relay.set(Mode::Up);
     wait_for("the cut-off events", Duration::from_secs(15), async || {
@@ -157,15 +162,15 @@ async fn events_survive_a_cut_and_a_stalled_connection() {
 
     // 3. Connections stalled: only the store timeout can tell.
     relay.set(Mode::Stalled);
-    let slowest = record_all(&a, chunks.next().unwrap()).await;
+    let mut batch = chunks.next().unwrap();
+    let second_half = batch.split_off(75);
+    let mut slowest = record_all(&a, batch).await;
     wait_for("a timed-out write", Duration::from_secs(10), async || {
         a.stats().store_errors > errors_while_cut
     })
     .await;
-    assert!(
-        slowest < Duration::from_millis(5),
-        "record took {slowest:?}"
-    );
+    slowest = slowest.max(record_all(&a, second_half).await);
+    assert!(slowest < IMMEDIATE, "record took {slowest:?}");
     assert_eq!(schema.count().await, 300);
     relay.set(Mode::Up);
     wait_for("the stalled events", Duration::from_secs(15), async || {

@@ -8,14 +8,14 @@ use crate::{
     timeparse::{parse_duration, parse_time},
 };
 use axum::{
-    extract::{Query, State},
+    extract::{FromRef, Query, State},
     http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     routing::get,
     Json, Router,
 };
 use serde::Deserialize;
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 /// Default `since` of a summary.
 const DEFAULT_WINDOW: Duration = Duration::from_secs(24 * 3600);
@@ -39,6 +39,27 @@ const CHARTS_JS: &str = include_str!("../assets/charts.js");
 /// - `GET /dashboard` (and `/dashboard/app.js`, `/dashboard/charts.js`,
 ///   `/dashboard/app.css`) — the dashboard.
 pub fn router(analytics: Analytics) -> Router {
+    router_with_metrics(analytics, None)
+}
+
+/// Appends gauges the analytics crate does not own (e.g. the gateway's breaker states) to
+/// `/metrics`, in Prometheus text format.
+pub type MetricsExtra = Arc<dyn Fn(&mut String) + Send + Sync>;
+
+#[derive(Clone)]
+struct HttpState {
+    analytics: Analytics,
+    extra: Option<MetricsExtra>,
+}
+
+impl FromRef<HttpState> for Analytics {
+    fn from_ref(s: &HttpState) -> Analytics {
+        s.analytics.clone()
+    }
+}
+
+/// [`router`], with `extra` writing more metrics after the analytics ones.
+pub fn router_with_metrics(analytics: Analytics, extra: Option<MetricsExtra>) -> Router {
     Router::new()
         .route("/api/analytics/summary", get(summary))
         .route("/api/analytics/recent", get(recent))
@@ -48,7 +69,7 @@ pub fn router(analytics: Analytics) -> Router {
         .route("/dashboard/app.js", get(dashboard_js))
         .route("/dashboard/app.css", get(dashboard_css))
         .route("/dashboard/charts.js", get(charts_js))
-        .with_state(analytics)
+        .with_state(HttpState { analytics, extra })
 }
 
 /// Query string of `/api/analytics/summary`.
@@ -150,13 +171,17 @@ async fn recent(State(a): State<Analytics>, Query(params): Query<RecentParams>) 
     }
 }
 
-async fn metrics(State(a): State<Analytics>) -> Response {
+async fn metrics(State(s): State<HttpState>) -> Response {
+    let mut text = s.analytics.metrics().render();
+    if let Some(extra) = &s.extra {
+        extra(&mut text);
+    }
     (
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
         )],
-        a.metrics().render(),
+        text,
     )
         .into_response()
 }

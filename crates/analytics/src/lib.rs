@@ -21,7 +21,9 @@ mod timeparse;
 
 pub use config::{AnalyticsConfig, StoreTarget, DEFAULT_SQLITE_FILE};
 pub use event::{hash_client_key, now_millis, unix_millis, CacheStatus, RequestEvent, TokenUsage};
-pub use http::{router, RecentParams, SummaryParams, MAX_RECENT};
+pub use http::{
+    router, router_with_metrics, MetricsExtra, RecentParams, SummaryParams, MAX_RECENT,
+};
 pub use metrics::{Metrics, MAX_LABEL_VALUES};
 pub use pipeline::{Analytics, AnalyticsError, PipelineStats};
 pub use prices::{

@@ -10,95 +10,14 @@
 
 #![cfg(test)]
 
+mod browser;
 mod common;
 
 use axum::{response::Html, routing::get};
-use common::{sample_events, unique_suffix};
-use std::{
-    path::{Path, PathBuf},
-    process::Command,
-    time::Duration,
-};
+use browser::{ensure_chromium, load, test_id_text};
+use common::sample_events;
+use std::time::Duration;
 use switchyard_analytics::{now_millis, router, Analytics, AnalyticsConfig, PriceTable};
-
-fn chromium() -> Option<PathBuf> {
-    ["chromium", "chromium-browser"].iter().find_map(|name| {
-        std::env::var_os("PATH").and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|dir| dir.join(name))
-                .find(|p| p.is_file())
-        })
-    })
-}
-
-/// The browser, installed through the project script when missing.
-fn ensure_chromium() -> PathBuf {
-    if let Some(path) = chromium() {
-        return path;
-    }
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/setup-chromium.sh");
-    let status = Command::new("bash").arg(&script).status();
-    assert!(
-        matches!(status, Ok(s) if s.success()),
-        "{} failed: {status:?}",
-        script.display()
-    );
-    chromium().expect("chromium installed by scripts/setup-chromium.sh")
-}
-
-struct Page {
-    dom: String,
-    console: Vec<String>,
-}
-
-/// Loads `url` in a fresh headless Chromium profile; returns the rendered DOM and every
-/// console message.
-fn load(browser: &Path, url: &str) -> Page {
-    let profile = std::env::temp_dir().join(format!("sy-chromium-{}", unique_suffix()));
-    let output = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--enable-logging=stderr",
-            "--v=0",
-            "--virtual-time-budget=5000",
-            "--window-size=1280,2000",
-            "--dump-dom",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg(url)
-        .output()
-        .expect("run chromium");
-    let _ = std::fs::remove_dir_all(&profile);
-    assert!(
-        output.status.success(),
-        "chromium exited with {}",
-        output.status
-    );
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    Page {
-        dom: String::from_utf8_lossy(&output.stdout).into_owned(),
-        console: stderr
-            .lines()
-            .filter(|l| l.contains(":CONSOLE"))
-            .map(str::to_owned)
-            .collect(),
-    }
-}
-
-/// The text of the element carrying `data-testid="{id}"`.
-fn test_id_text<'a>(dom: &'a str, id: &str) -> Option<&'a str> {
-    let marker = format!("data-testid=\"{id}\">");
-    let start = dom.find(&marker)? + marker.len();
-    let len = dom[start..].find('<')?;
-    Some(&dom[start..start + len])
-}
 
 const BROKEN: &str = r#"<!doctype html><html><head><link rel="icon" href="data:,">
 <script src="/missing.js"></script></head><body><p>broken</p>

@@ -210,11 +210,14 @@ impl Drop for WorkDir {
 }
 
 /// The gateway config pointing one model alias, `bench`, at the mock's OpenAI endpoint.
-pub fn gateway_config(mock: SocketAddr) -> String {
+/// With `analytics`, every request is recorded (SQLite file in the config's directory, the
+/// embedded default); without, the `[analytics]` stage is switched off.
+pub fn gateway_config(mock: SocketAddr, analytics: bool) -> String {
     format!(
         "[server]\nlisten = \"127.0.0.1:0\"\n\n\
          [providers.mock]\nkind = \"openai\"\nbase_url = \"http://{mock}/v1\"\n\n\
-         [models.bench]\ndeployments = [{{ provider = \"mock\", model = \"bench-model\" }}]\n"
+         [models.bench]\ndeployments = [{{ provider = \"mock\", model = \"bench-model\" }}]\n\n\
+         [analytics]\nenabled = {analytics}\n"
     )
 }
 
@@ -260,7 +263,7 @@ mod tests {
 
     #[test]
     fn config_names_the_mock() {
-        let c = gateway_config("127.0.0.1:9".parse().unwrap());
+        let c = gateway_config("127.0.0.1:9".parse().unwrap(), true);
         assert!(c.contains("base_url = \"http://127.0.0.1:9/v1\""));
         assert!(c.contains("model = \"bench-model\""));
     }

@@ -62,6 +62,10 @@ struct OverheadArgs {
     /// Also write the results as a Markdown section to this file (overwritten).
     #[arg(long)]
     markdown: Option<PathBuf>,
+    /// Whether the gateway records analytics events (its default) or runs with
+    /// `[analytics] enabled = false`.
+    #[arg(long, default_value = "on", value_parser = ["on", "off"])]
+    analytics: String,
 }
 
 fn main() -> ExitCode {
@@ -137,7 +141,7 @@ async fn overhead(args: &OverheadArgs) -> anyhow::Result<bool> {
             .ok_or_else(|| anyhow!("this executable has no directory"))?,
     };
     let work = WorkDir::create()?;
-    let mut setup = start(&bin_dir, &work)?;
+    let mut setup = start(&bin_dir, &work, args.analytics == "on")?;
     eprintln!(
         "mock on {}, gateway on {} (CPU from /proc at {} ticks/s)",
         setup.direct_uri, setup.gateway_uri, setup.ticks_per_sec
@@ -214,7 +218,7 @@ async fn overhead(args: &OverheadArgs) -> anyhow::Result<bool> {
 }
 
 /// Starts the mock, then the gateway in front of it.
-fn start(bin_dir: &std::path::Path, work: &WorkDir) -> anyhow::Result<Setup> {
+fn start(bin_dir: &std::path::Path, work: &WorkDir, analytics: bool) -> anyhow::Result<Setup> {
     let mock_bin = children::locate(bin_dir, "switchyard-mock")?;
     let gateway_bin = children::locate(bin_dir, "switchyard")?;
     let (mock, mock_addr) = ChildGuard::spawn(
@@ -225,7 +229,7 @@ fn start(bin_dir: &std::path::Path, work: &WorkDir) -> anyhow::Result<Setup> {
         work.file("mock.stderr"),
     )?;
     let config = work.file("gateway.toml");
-    std::fs::write(&config, children::gateway_config(mock_addr))
+    std::fs::write(&config, children::gateway_config(mock_addr, analytics))
         .with_context(|| format!("cannot write {}", config.display()))?;
     let config_arg = config
         .to_str()

@@ -1,7 +1,7 @@
 //! The axum application and the server loop.
 
 use crate::{
-    middleware::{authenticate, request_id},
+    middleware::{authenticate, authenticate_admin, request_id},
     routes::{admin, chat, count_tokens, embeddings, health, models, not_found},
     state::AppState,
 };
@@ -11,11 +11,25 @@ use axum::{
     serve::ListenerExt,
     Router,
 };
-use std::{future::Future, sync::Arc};
+use std::{fmt::Write as _, future::Future, sync::Arc, time::Instant};
+use switchyard_analytics::MetricsExtra;
 use tokio::net::TcpListener;
 
 /// All routes with their middleware.
 pub fn router(state: Arc<AppState>) -> Router {
+    let breaker_gauges: MetricsExtra = {
+        let state = state.clone();
+        Arc::new(move |out: &mut String| write_breaker_metrics(&state, out))
+    };
+    // Operator surfaces: dashboard, analytics API, metrics, admin; behind the admin key.
+    let admin =
+        switchyard_analytics::router_with_metrics(state.analytics.clone(), Some(breaker_gauges))
+            .merge(
+                Router::new()
+                    .route("/admin/health", get(admin::health))
+                    .with_state(state.clone()),
+            )
+            .route_layer(from_fn_with_state(state.clone(), authenticate_admin));
     Router::new()
         .route("/v1/chat/completions", post(chat::chat_completions))
         .route("/chat/completions", post(chat::chat_completions))
@@ -23,13 +37,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/messages/count_tokens", post(count_tokens::count))
         .route("/v1/models", get(models::list))
         .route("/v1/embeddings", post(embeddings::create))
-        .route("/admin/health", get(admin::health))
         .route_layer(from_fn_with_state(state.clone(), authenticate))
         .route("/health", get(health))
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
-        .layer(from_fn(request_id))
         .with_state(state)
+        .merge(admin)
+        .layer(from_fn(request_id))
 }
 
 /// Serves until `shutdown` resolves, then stops accepting and lets in-flight requests
@@ -70,4 +84,50 @@ pub async fn serve(
             Ok(())
         }
     }
+}
+
+/// Breaker state of every deployment as Prometheus gauges (0 closed, 1 half-open, 2 open),
+/// plus requests in flight.
+fn write_breaker_metrics(state: &AppState, out: &mut String) {
+    let now = Instant::now();
+    let report = state.health_report();
+    let _ = writeln!(
+        out,
+        "# HELP switchyard_breaker_state Circuit breaker per deployment: 0 closed, 1 half-open, 2 open.\n\
+         # TYPE switchyard_breaker_state gauge"
+    );
+    let mut in_flight = String::new();
+    for d in &report {
+        let provider = state.provider(d.provider).map_or("", |p| p.name());
+        let snap = d.health.snapshot(now);
+        let value = match snap.state {
+            crate::resilience::BreakerState::Closed => 0,
+            crate::resilience::BreakerState::HalfOpen => 1,
+            crate::resilience::BreakerState::Open => 2,
+        };
+        let labels = format!(
+            "provider=\"{}\",model=\"{}\"",
+            escape_label(provider),
+            escape_label(&d.model)
+        );
+        let _ = writeln!(out, "switchyard_breaker_state{{{labels}}} {value}");
+        let _ = writeln!(
+            in_flight,
+            "switchyard_deployment_in_flight{{{labels}}} {}",
+            snap.in_flight
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# HELP switchyard_deployment_in_flight Upstream requests in flight per deployment.\n\
+         # TYPE switchyard_deployment_in_flight gauge"
+    );
+    out.push_str(&in_flight);
+}
+
+/// Escapes a Prometheus label value.
+fn escape_label(v: &str) -> String {
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }

@@ -4,7 +4,7 @@
 use crate::state::{AppState, Deployment};
 use std::{
     sync::Arc,
-    time::{Duration, Instant},
+    time::{Duration, Instant, SystemTime},
 };
 use switchyard_protocol::{ErrorKind, Usage, WireFormat};
 
@@ -12,11 +12,25 @@ use switchyard_protocol::{ErrorKind, Usage, WireFormat};
 #[derive(Debug, Clone)]
 pub struct RequestId(pub http::HeaderValue);
 
+/// Which of `server.api_keys` the client presented (index), set by authentication.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientKey(pub usize);
+
 /// Everything known about one request. Holds no prompt or completion text.
 #[derive(Debug)]
 pub struct RequestContext {
     /// Request id.
     pub request_id: RequestId,
+    /// The route, e.g. `/v1/chat/completions`.
+    pub endpoint: &'static str,
+    /// Wall-clock time of receipt (for the analytics event).
+    pub received_at: SystemTime,
+    /// The client key used, if keys are configured.
+    pub client_key: Option<usize>,
+    /// Size of the request body.
+    pub input_bytes: u64,
+    /// Size of the generated text (or the encoded answer), for token estimates.
+    pub output_bytes: u64,
     /// The client's wire format.
     pub client_format: WireFormat,
     /// When the gateway received the request.
@@ -52,6 +66,11 @@ impl RequestContext {
     pub fn new(request_id: RequestId, client_format: WireFormat, received: Instant) -> Self {
         Self {
             request_id,
+            endpoint: "",
+            received_at: SystemTime::now(),
+            client_key: None,
+            input_bytes: 0,
+            output_bytes: 0,
             client_format,
             received,
             requested_model: None,
@@ -74,6 +93,12 @@ impl RequestContext {
         self.attempts += 1;
         self.provider = Some(deployment.provider);
         self.upstream_model = Some(deployment.model.clone());
+    }
+
+    /// Fills what the request's own parts say: endpoint, client key, body size.
+    pub fn from_parts(&mut self, endpoint: &'static str, parts: &http::request::Parts) {
+        self.endpoint = endpoint;
+        self.client_key = parts.extensions.get::<ClientKey>().map(|k| k.0);
     }
 
     /// Time spent in the gateway itself so far: total minus upstream waits.

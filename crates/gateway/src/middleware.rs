@@ -1,6 +1,11 @@
 //! Tower middleware (as axum `from_fn` layers): request ids and client authentication.
 
-use crate::{context::RequestId, error::error_body, routes::format_of, state::AppState};
+use crate::{
+    context::{ClientKey, RequestId},
+    error::error_body,
+    routes::format_of,
+    state::AppState,
+};
 use axum::{
     extract::{Request, State},
     middleware::Next,
@@ -53,27 +58,20 @@ fn generate_request_id() -> HeaderValue {
 /// (what the OpenAI and Anthropic SDKs send), when any is configured.
 pub async fn authenticate(
     State(state): State<Arc<AppState>>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
     let keys = &state.config.server.api_keys;
     if keys.is_empty() {
         return next.run(request).await;
     }
-    let headers = request.headers();
-    let presented = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .or_else(|| headers.get("x-api-key").and_then(|v| v.to_str().ok()));
-    let ok = presented.is_some_and(|p| {
+    let presented = presented_key(request.headers());
+    let matched = presented.and_then(|p| {
         keys.iter()
-            .any(|k| constant_time_eq(p.as_bytes(), k.as_bytes()))
+            .position(|k| constant_time_eq(p.as_bytes(), k.as_bytes()))
     });
-    if ok {
+    if let Some(index) = matched {
+        request.extensions_mut().insert(ClientKey(index));
         return next.run(request).await;
     }
     let message = if presented.is_some() {
@@ -83,6 +81,51 @@ pub async fn authenticate(
     };
     let err = ApiError::new(ErrorKind::Authentication, message).with_code("invalid_api_key");
     error_body(format_of(request.headers(), request.uri()), &err).into_response()
+}
+
+/// The key a client presents: `Authorization: Bearer KEY` or `x-api-key: KEY`.
+fn presented_key(headers: &http::HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .or_else(|| headers.get("x-api-key").and_then(|v| v.to_str().ok()))
+}
+
+/// Guards the operator's surfaces (`/admin/*`, `/metrics`, `/api/analytics/*`): the admin
+/// key when one is configured, else any client key, else open. The dashboard's static page
+/// is public (it holds no data) so that it can ask for the key.
+pub async fn authenticate_admin(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if request.uri().path().starts_with("/dashboard") {
+        return next.run(request).await;
+    }
+    let server = &state.config.server;
+    let accepted: Vec<&str> = match &server.admin_key {
+        Some(k) => vec![k.as_str()],
+        None => server.api_keys.iter().map(String::as_str).collect(),
+    };
+    if accepted.is_empty() {
+        return next.run(request).await;
+    }
+    if presented_key(request.headers()).is_some_and(|p| {
+        accepted
+            .iter()
+            .any(|k| constant_time_eq(p.as_bytes(), k.as_bytes()))
+    }) {
+        return next.run(request).await;
+    }
+    let err = ApiError::new(
+        ErrorKind::Authentication,
+        "this endpoint needs the admin key (server.admin_key) as `Authorization: Bearer <key>`",
+    );
+    error_body(switchyard_protocol::WireFormat::OpenAiChat, &err).into_response()
 }
 
 /// Compares without an early exit, so timing does not reveal how much of a key matched.

@@ -9,6 +9,7 @@ use std::{
     collections::HashMap,
     sync::{Arc, RwLock},
 };
+use switchyard_analytics::{Analytics, ModelPrice, PriceTable};
 use switchyard_providers::{Provider, Timeouts};
 
 /// One place a request can be served: a provider and its upstream model.
@@ -69,12 +70,48 @@ pub struct AppState {
     pub passthrough: Vec<(String, usize)>,
     /// Deployment health; pass-through names add entries as they are first used.
     health: RwLock<HealthMap>,
+    /// Request events, metrics and the dashboard's data.
+    pub analytics: Analytics,
+    /// Salted hashes of `server.api_keys`, by index (what analytics stores of a key).
+    pub key_hashes: Vec<String>,
 }
 
 impl AppState {
-    /// Builds providers and the alias table. Fails only if a provider's HTTP client cannot
-    /// be built (e.g. no TLS roots).
+    /// Builds providers and the alias table, with analytics off. Fails only if a
+    /// provider's HTTP client cannot be built (e.g. no TLS roots).
     pub fn new(config: Config) -> Result<Arc<Self>, String> {
+        Self::with_analytics(config, Analytics::disabled())
+    }
+
+    /// The price table for `config`: built-in prices, with every deployment's configured
+    /// prices on top.
+    pub fn price_table(config: &Config) -> PriceTable {
+        let mut table = PriceTable::builtin();
+        for m in &config.models {
+            for d in &m.deployments {
+                if let (Some(input), Some(output)) =
+                    (d.price.input_per_mtok, d.price.output_per_mtok)
+                {
+                    table.set_deployment_price(
+                        &d.provider,
+                        &d.model,
+                        ModelPrice {
+                            input,
+                            output,
+                            cached_input: d.price.cached_input_per_mtok,
+                            cache_write: None,
+                            reasoning: None,
+                            long_context: None,
+                        },
+                    );
+                }
+            }
+        }
+        table
+    }
+
+    /// Builds the state with `analytics` recording every request.
+    pub fn with_analytics(config: Config, analytics: Analytics) -> Result<Arc<Self>, String> {
         let mut providers = Vec::with_capacity(config.providers.len());
         for settings in &config.providers {
             providers.push(Provider::new(settings.clone())?);
@@ -117,12 +154,20 @@ impl AppState {
         for rule in &config.passthrough {
             passthrough.push((rule.prefix.clone(), index(&rule.provider)?));
         }
+        let key_hashes = config
+            .server
+            .api_keys
+            .iter()
+            .map(|k| analytics.hash_key(k))
+            .collect();
         Ok(Arc::new(Self {
             config,
             providers,
             routes,
             passthrough,
             health: RwLock::new(health),
+            analytics,
+            key_hashes,
         }))
     }
 

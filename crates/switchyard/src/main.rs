@@ -4,6 +4,7 @@
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use std::{io::Write as _, net::SocketAddr, path::PathBuf, process::ExitCode};
+use switchyard_analytics::Analytics;
 use switchyard_gateway::{
     config::{demo_config, environment_config, DEFAULT_LISTEN},
     AppState, Config,
@@ -42,6 +43,22 @@ enum Command {
         #[arg(long)]
         config: PathBuf,
     },
+    /// Print usage and cost from the analytics store as a table.
+    Report {
+        /// Config file whose `[analytics]` store to read (default: switchyard-analytics.db
+        /// in the working directory).
+        #[arg(long, env = "SWITCHYARD_CONFIG")]
+        config: Option<PathBuf>,
+        /// Start: relative (`7d`, `24h`), RFC 3339, or a date.
+        #[arg(long, default_value = "7d")]
+        since: String,
+        /// End (default: now).
+        #[arg(long)]
+        until: Option<String>,
+        /// Rows by: model, provider, language, task, tier, key or cache.
+        #[arg(long, default_value = "model")]
+        group_by: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -62,6 +79,39 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::Report {
+            config,
+            since,
+            until,
+            group_by,
+        } => {
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("error: cannot start the async runtime: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let params = switchyard_analytics::SummaryParams {
+                since: Some(since),
+                until,
+                group_by: Some(group_by),
+                bucket: None,
+            };
+            match runtime.block_on(report(config, params)) {
+                Ok(text) => {
+                    print!("{text}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::from(2)
+                }
+            }
+        }
         Command::Serve {
             config,
             listen,
@@ -139,7 +189,17 @@ async fn serve(config_path: Option<PathBuf>, listen: Option<SocketAddr>) -> anyh
     };
     let listen = listen.unwrap_or(config.server.listen);
     config.check_exposure(listen)?;
-    let state = AppState::new(config).map_err(anyhow::Error::msg)?;
+    let prices = AppState::price_table(&config);
+    let analytics =
+        match Analytics::open(config.analytics.clone(), config.base_dir.as_deref(), prices).await {
+            Ok(a) => a,
+            Err(e) => {
+                // Analytics must never stop the gateway from serving.
+                tracing::error!("analytics disabled: cannot open its store: {e}");
+                Analytics::disabled()
+            }
+        };
+    let state = AppState::with_analytics(config, analytics.clone()).map_err(anyhow::Error::msg)?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
@@ -150,8 +210,38 @@ async fn serve(config_path: Option<PathBuf>, listen: Option<SocketAddr>) -> anyh
     stdout.flush()?;
     tracing::info!("switchyard listening on http://{bound}");
     switchyard_gateway::serve(listener, state, shutdown_signal()).await?;
+    analytics.shutdown().await;
     tracing::info!("switchyard stopped");
     Ok(())
+}
+
+/// The `report` table for `config`'s analytics store.
+async fn report(
+    config_path: Option<PathBuf>,
+    params: switchyard_analytics::SummaryParams,
+) -> anyhow::Result<String> {
+    let (analytics_config, base_dir, prices) = match config_path {
+        Some(path) => {
+            let config = Config::load(&path)?;
+            let prices = AppState::price_table(&config);
+            (config.analytics, config.base_dir, prices)
+        }
+        None => (
+            switchyard_analytics::AnalyticsConfig::default(),
+            None,
+            switchyard_analytics::PriceTable::builtin(),
+        ),
+    };
+    let query = params
+        .to_query(switchyard_analytics::now_millis())
+        .map_err(anyhow::Error::msg)?;
+    let analytics = Analytics::open(analytics_config, base_dir.as_deref(), prices)
+        .await
+        .context("cannot open the analytics store")?;
+    let summary = analytics.summary(query).await?;
+    let text = switchyard_analytics::render_report(&summary);
+    analytics.shutdown().await;
+    Ok(text)
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -6,6 +6,7 @@ use super::{
     ServerConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_SHUTDOWN_GRACE,
 };
 use std::net::SocketAddr;
+use switchyard_analytics::AnalyticsConfig;
 use switchyard_providers::{ProviderKind, ProviderSettings};
 
 /// Environment variables read for each real provider: (kind, name, key variable(s), base URL
@@ -41,6 +42,7 @@ fn server(listen: SocketAddr, lookup: &dyn Fn(&str) -> Option<String>) -> Server
         allow_unauthenticated: false,
         max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+        admin_key: lookup("SWITCHYARD_ADMIN_KEY").filter(|k| !k.is_empty()),
     }
 }
 
@@ -110,6 +112,9 @@ pub fn environment_config(
         providers,
         models: Vec::new(),
         resilience: ResilienceConfig::default(),
+        // Events persist in `switchyard-analytics.db` in the working directory.
+        analytics: AnalyticsConfig::default(),
+        base_dir: None,
     })
 }
 
@@ -184,5 +189,11 @@ pub fn demo_config(listen: SocketAddr, mock_url: &str) -> Config {
         providers,
         models,
         resilience: ResilienceConfig::default(),
+        // Simulated traffic is kept in memory: the dashboard works, nothing is written.
+        analytics: AnalyticsConfig {
+            database: Some(":memory:".into()),
+            ..AnalyticsConfig::default()
+        },
+        base_dir: None,
     }
 }

@@ -11,7 +11,13 @@ pub use embedded::{demo_config, environment_config};
 pub use resilience::{ResilienceConfig, RoutePolicy, Strategy, DEFAULT_RETRY_ON};
 
 use raw::{RawConfig, RawProvider};
-use std::{collections::BTreeMap, net::SocketAddr, path::Path, time::Duration};
+use std::{
+    collections::BTreeMap,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    time::Duration,
+};
+use switchyard_analytics::AnalyticsConfig;
 use switchyard_providers::{ProviderKind, ProviderSettings, Timeouts};
 
 /// Where the gateway listens when nothing says otherwise.
@@ -49,6 +55,10 @@ pub struct Config {
     pub passthrough: Vec<PassthroughRule>,
     /// Failover defaults and circuit breakers.
     pub resilience: ResilienceConfig,
+    /// Request events, their store, prices and dashboard.
+    pub analytics: AnalyticsConfig,
+    /// Directory of the config file (relative analytics paths resolve against it).
+    pub base_dir: Option<PathBuf>,
 }
 
 /// `[server]`, validated.
@@ -64,6 +74,9 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     /// On SIGTERM, how long in-flight requests may take to finish.
     pub shutdown_grace: Duration,
+    /// Key for the dashboard, analytics API, metrics and admin endpoints; when unset they
+    /// take the client keys (or are open when there are none).
+    pub admin_key: Option<String>,
 }
 
 /// A model alias and the deployments that can serve it, in order of preference.
@@ -121,7 +134,9 @@ impl Config {
             key: String::new(),
             message: format!("cannot read config file: {e}"),
         })?;
-        Self::parse(&text, &origin, &|name| std::env::var(name).ok())
+        let mut config = Self::parse(&text, &origin, &|name| std::env::var(name).ok())?;
+        config.base_dir = path.parent().map(Path::to_path_buf);
+        Ok(config)
     }
 
     /// Parses and validates config text; `lookup` resolves `${VAR}` references.
@@ -216,6 +231,27 @@ impl Validator<'_> {
             }
         };
         let resilience = self.resilience(&raw.resilience)?;
+        let mut analytics = raw.analytics.clone();
+        if let Some(db) = &analytics.database {
+            analytics.database = Some(self.interpolate("analytics.database", db)?);
+        }
+        analytics.validate().map_err(|m| {
+            let (key, message) = m.split_once(": ").unwrap_or(("analytics", &m));
+            self.err(key, message)
+        })?;
+        let admin_key = match &raw.server.admin_key {
+            None => None,
+            Some(k) => {
+                let k = self.interpolate("server.admin_key", k)?;
+                if k.len() < 8 {
+                    return Err(self.err(
+                        "server.admin_key",
+                        "the admin key must be at least 8 characters",
+                    ));
+                }
+                Some(k)
+            }
+        };
         let mut policies = BTreeMap::new();
         for (alias, m) in &raw.models {
             policies.insert(
@@ -310,11 +346,14 @@ impl Validator<'_> {
                     Some(ms) => Duration::from_millis(ms),
                     None => DEFAULT_SHUTDOWN_GRACE,
                 },
+                admin_key,
             },
             providers,
             models,
             passthrough,
             resilience,
+            analytics,
+            base_dir: None,
         })
     }
 

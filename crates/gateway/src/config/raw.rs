@@ -16,6 +16,8 @@ pub(crate) struct RawConfig {
     pub models: BTreeMap<String, RawModel>,
     #[serde(default)]
     pub resilience: RawResilience,
+    #[serde(default)]
+    pub analytics: switchyard_analytics::AnalyticsConfig,
 }
 
 /// `[resilience]`: defaults for every alias.
@@ -46,6 +48,7 @@ pub(crate) struct RawServer {
     /// Provider that serves model names which are not aliases (the name goes upstream as is).
     pub default_provider: Option<String>,
     pub shutdown_grace_ms: Option<u64>,
+    pub admin_key: Option<String>,
 }
 
 /// `[providers.NAME]`.

@@ -253,6 +253,10 @@ impl<'s> Failover<'s> {
             Err(e) => e,
         };
         tracing::warn!(request_id = ?ctx.request_id.0, error = %e, "upstream attempt failed");
+        self.state.analytics.metrics().record_upstream_error(
+            attempt.provider.name(),
+            crate::observe::error_class(e.to_api_error().kind),
+        );
         let policy = self.current().map(|r| r.policy.clone()).unwrap_or_default();
         if e.is_context_window_exceeded() && !policy.context_window_fallbacks.is_empty() {
             attempt.health.release_probe();

@@ -47,9 +47,15 @@ async fn handle(
 ) -> Response {
     let mut ctx = RequestContext::new(id, format, Instant::now());
     let (parts, body) = request.into_parts();
+    let endpoint = match format {
+        WireFormat::Anthropic => "/v1/messages",
+        _ => "/v1/chat/completions",
+    };
+    ctx.from_parts(endpoint, &parts);
     let result = async {
         // Ingress codec: wire JSON -> canonical request.
         let bytes = read_body(body, &parts.headers, state.config.server.max_body_bytes).await?;
+        ctx.input_bytes = bytes.len() as u64;
         let req = codec::decode_request(format, &bytes)?;
         ctx.requested_model = Some(Arc::from(req.model.as_str()));
         ctx.stream = req.stream;
@@ -85,6 +91,7 @@ async fn handle(
         }
         // Egress codec.
         let body = codec::encode_response(format, &resp).map_err(internal)?;
+        ctx.output_bytes = body.len() as u64;
         Ok::<_, GatewayError>(Outcome::Complete(body))
     }
     .await;

@@ -30,6 +30,7 @@ pub async fn create(
     let format = WireFormat::OpenAiChat;
     let mut ctx = RequestContext::new(id, format, Instant::now());
     let (parts, body) = request.into_parts();
+    ctx.from_parts("/v1/embeddings", &parts);
     let result = async {
         let bytes = read_body(body, &parts.headers, state.config.server.max_body_bytes).await?;
         let mut fields: Map<String, Value> = switchyard_protocol::from_json_slice(&bytes)?;

@@ -18,7 +18,9 @@ use std::{convert::Infallible, sync::Arc};
 
 /// Bytes of SSE gathered into one body chunk at most.
 const COALESCE_LIMIT: usize = 16 * 1024;
-use switchyard_protocol::{codec::AnyStreamEncoder, ChatRequest, ErrorKind, StreamEvent};
+use switchyard_protocol::{
+    codec::AnyStreamEncoder, BlockDelta, ChatRequest, ErrorKind, StreamEvent,
+};
 use switchyard_providers::{CallOptions, Provider, ProviderError, UpstreamStream};
 
 /// An upstream stream that has produced its first content.
@@ -127,8 +129,18 @@ impl Drop for Relay {
 
 impl Relay {
     fn track(&mut self, event: &StreamEvent) {
-        if let StreamEvent::Usage(u) = event {
-            self.ctx.usage = Some(*u);
+        match event {
+            StreamEvent::Usage(u) => self.ctx.usage = Some(*u),
+            StreamEvent::Delta { delta, .. } => {
+                let n = match delta {
+                    BlockDelta::Text(t)
+                    | BlockDelta::ToolArguments(t)
+                    | BlockDelta::Thinking(t) => t.len(),
+                    _ => 0,
+                };
+                self.ctx.output_bytes += n as u64;
+            }
+            _ => {}
         }
     }
 

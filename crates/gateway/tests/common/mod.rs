@@ -61,10 +61,29 @@ impl Harness {
     /// Starts the mock with `behavior`, then a gateway whose config is `config` with
     /// `{MOCK}` replaced by the mock's URL.
     pub async fn start(config: &str, behavior: MockBehavior) -> Self {
+        Self::start_with(config, behavior, false).await
+    }
+
+    /// Like [`Harness::start`], recording analytics into an in-memory store when
+    /// `analytics` is true.
+    pub async fn start_with(config: &str, behavior: MockBehavior, analytics: bool) -> Self {
         let mock = MockServer::start(behavior).await.unwrap();
         let text = config.replace("{MOCK}", &mock.url());
         let config = Config::parse(&text, "test config", &|_| None).unwrap();
-        let state: Arc<AppState> = AppState::new(config).unwrap();
+        let analytics = if analytics {
+            let settings = switchyard_analytics::AnalyticsConfig {
+                database: Some(":memory:".into()),
+                flush_interval_ms: 20,
+                ..Default::default()
+            };
+            let prices = AppState::price_table(&config);
+            switchyard_analytics::Analytics::open(settings, None, prices)
+                .await
+                .unwrap()
+        } else {
+            switchyard_analytics::Analytics::disabled()
+        };
+        let state: Arc<AppState> = AppState::with_analytics(config, analytics).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let gateway = listener.local_addr().unwrap();
         let (tx, rx) = oneshot::channel::<()>();

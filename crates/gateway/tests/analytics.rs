@@ -1,0 +1,197 @@
+//! Every request through the gateway becomes an analytics event with its cost; the
+//! dashboard, analytics API and metrics show them, behind the admin key; the dashboard
+//! renders in a real headless Chromium.
+
+#![cfg(test)]
+
+#[path = "../../analytics/tests/browser/mod.rs"]
+mod browser;
+mod common;
+
+use common::{Harness, ALL_KINDS, CLIENT_KEY};
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+use switchyard_mock::MockBehavior;
+
+const ADMIN_KEY: &str = "admin-key-for-tests";
+
+async fn admin_get(h: &Harness, path: &str) -> reqwest::Response {
+    h.client
+        .get(format!("{}{path}", h.url()))
+        .bearer_auth(ADMIN_KEY)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Waits until the store holds `n` events (the writer batches every 20 ms).
+async fn recent(h: &Harness, n: usize) -> Vec<Value> {
+    let started = Instant::now();
+    loop {
+        let body: Value = admin_get(h, "/api/analytics/recent?limit=100")
+            .await
+            .json()
+            .await
+            .unwrap();
+        let events = body["events"].as_array().cloned().unwrap_or_default();
+        if events.len() >= n {
+            return events;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "only {} events: {body}",
+            events.len()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_become_priced_events_and_metrics() {
+    let config = ALL_KINDS.replace(
+        "max_body_bytes = 65536",
+        "max_body_bytes = 65536\nadmin_key = \"admin-key-for-tests\"",
+    ) + r#"
+[models.priced]
+deployments = [{ provider = "mock-openai", model = "my-finetune", input_cost_per_mtok = 2.0, output_cost_per_mtok = 8.0 }]
+"#;
+    let h = Harness::start_with(&config, MockBehavior::default(), true).await;
+    let secret_prompt = "SECRET-PROMPT-TEXT reverse a linked list";
+    for model in ["priced", "anthropic-model"] {
+        let r = h
+            .post(
+                "/v1/chat/completions",
+                &json!({"model": model, "messages": [{"role": "user", "content": secret_prompt}]}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    let r = h
+        .post(
+            "/v1/messages",
+            &json!({"model": "gemini-model", "max_tokens": 32, "stream": true,
+                    "messages": [{"role": "user", "content": "stream please"}]}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let _ = r.text().await.unwrap();
+    let r = h
+        .post(
+            "/v1/chat/completions",
+            &json!({"model": "nope", "messages": [{"role": "user", "content": "x"}]}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+
+    let events = recent(&h, 4).await;
+    let text = serde_json::to_string(&events).unwrap();
+    assert!(
+        !text.contains("SECRET-PROMPT-TEXT"),
+        "prompt text stored: {text}"
+    );
+    assert!(!text.contains(CLIENT_KEY), "client key stored");
+    let priced = events.iter().find(|e| e["alias"] == "priced").unwrap();
+    assert_eq!(priced["provider"], "mock-openai");
+    assert_eq!(priced["provider_kind"], "openai");
+    assert_eq!(priced["endpoint"], "/v1/chat/completions");
+    assert_eq!(priced["status"], 200);
+    assert!(priced["key_hash"].as_str().unwrap().len() == 16);
+    let usage = &priced["usage"];
+    let (input, output) = (
+        usage["input_tokens"].as_f64().unwrap(),
+        usage["output_tokens"].as_f64().unwrap(),
+    );
+    assert!(input > 0.0 && output > 0.0);
+    let expected = (input * 2.0 + output * 8.0) / 1e6;
+    let cost = priced["cost_usd"].as_f64().unwrap();
+    assert!((cost - expected).abs() < 1e-12, "cost {cost} != {expected}");
+    let stream = events.iter().find(|e| e["stream"] == true).unwrap();
+    assert_eq!(stream["client_format"], "anthropic");
+    assert_eq!(stream["provider"], "mock-gemini");
+    assert!(stream["ttft_ms"].as_f64().is_some());
+    assert!(stream["usage"]["output_tokens"].as_f64().unwrap() > 0.0);
+    let missing = events.iter().find(|e| e["status"] == 404).unwrap();
+    assert_eq!(missing["error_class"], "not_found");
+
+    let summary: Value = admin_get(&h, "/api/analytics/summary?since=1h&group_by=provider")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(summary["total"]["requests"], 4, "{summary}");
+
+    // Operator surfaces need the admin key; the client key is not enough.
+    let r = h
+        .client
+        .get(format!("{}/metrics", h.url()))
+        .bearer_auth(CLIENT_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let metrics = admin_get(&h, "/metrics").await.text().await.unwrap();
+    assert!(
+        metrics
+            .contains("switchyard_breaker_state{provider=\"mock-openai\",model=\"my-finetune\"} 0"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("switchyard_requests_total"), "{metrics}");
+    let health = admin_get(&h, "/admin/health").await;
+    assert_eq!(health.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dashboard_shows_the_requests_just_sent() {
+    // No keys at all: the dashboard's data is open, as on a developer's machine.
+    let config = ALL_KINDS.replace("api_keys = [\"test-client-key\"]", "");
+    let h = Harness::start_with(&config, MockBehavior::default(), true).await;
+    let n = 7;
+    for i in 0..n {
+        let model = ["openai-model", "anthropic-model", "gemini-model"][i % 3];
+        let r = h
+            .client
+            .post(format!("{}/v1/chat/completions", h.url()))
+            .json(&json!({"model": model, "messages": [{"role": "user", "content": "hello"}]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    let started = Instant::now();
+    while recent_count(&h).await < n {
+        assert!(started.elapsed() < Duration::from_secs(5));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let chromium = browser::ensure_chromium();
+    let url = format!("{}/dashboard", h.url());
+    let page = tokio::task::spawn_blocking(move || browser::load(&chromium, &url))
+        .await
+        .unwrap();
+    assert!(page.console.is_empty(), "console: {:#?}", page.console);
+    assert_eq!(
+        browser::test_id_text(&page.dom, "total-requests"),
+        Some(n.to_string().as_str()),
+        "{}",
+        page.dom
+    );
+    assert!(page.dom.contains("mock-gemini") || page.dom.contains("gemini-upstream"));
+}
+
+async fn recent_count(h: &Harness) -> usize {
+    let body: Value = h
+        .client
+        .get(format!("{}/api/analytics/recent?limit=100", h.url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["events"].as_array().map_or(0, Vec::len)
+}

@@ -23,7 +23,7 @@ use std::{
     time::Duration,
 };
 use tokio::{
-    sync::{mpsc, oneshot},
+    sync::{mpsc, oneshot, Notify},
     task::JoinHandle,
     time::Instant,
 };
@@ -72,6 +72,10 @@ struct Shared {
     metrics: Arc<Metrics>,
     store: Option<Arc<dyn EventStore>>,
     tx: Option<mpsc::Sender<RequestEvent>>,
+    /// Wakes the writer early when a full batch is queued. The writer is not woken per
+    /// event: at saturation a wake-up per request (a futex call and a thread switch) cost
+    /// more than the event itself.
+    wake: Arc<Notify>,
     shutdown: Mutex<Option<(oneshot::Sender<()>, JoinHandle<()>)>>,
 }
 
@@ -128,8 +132,10 @@ impl Analytics {
         let _ = metrics.pipeline.queue.set(tx.clone());
         let prices = Arc::new(prices);
         let (stop_tx, stop_rx) = oneshot::channel();
+        let wake = Arc::new(Notify::new());
         let writer = Writer {
             rx,
+            wake: wake.clone(),
             store: store.clone(),
             metrics: metrics.clone(),
             prices: prices.clone(),
@@ -144,6 +150,7 @@ impl Analytics {
                 metrics,
                 store: Some(store),
                 tx: Some(tx),
+                wake,
                 shutdown: Mutex::new(Some((stop_tx, handle))),
             }),
         })
@@ -161,6 +168,7 @@ impl Analytics {
                 metrics: Arc::new(Metrics::new()),
                 store: None,
                 tx: None,
+                wake: Arc::new(Notify::new()),
                 shutdown: Mutex::new(None),
             }),
         }
@@ -178,7 +186,12 @@ impl Analytics {
             return;
         };
         match tx.try_send(event) {
-            Ok(()) => {}
+            Ok(()) => {
+                let queued = tx.max_capacity() - tx.capacity();
+                if queued >= self.shared.config.batch_size {
+                    self.shared.wake.notify_one();
+                }
+            }
             Err(mpsc::error::TrySendError::Full(mut event)) => {
                 let counter = &self.shared.metrics.pipeline.dropped_queue_full;
                 counter.fetch_add(1, Ordering::Relaxed);
@@ -289,6 +302,7 @@ type Inflight = BoxFuture<'static, (Arc<Vec<RequestEvent>>, Result<(), StoreErro
 
 struct Writer {
     rx: mpsc::Receiver<RequestEvent>,
+    wake: Arc<Notify>,
     store: Arc<dyn EventStore>,
     metrics: Arc<Metrics>,
     prices: Arc<PriceTable>,
@@ -349,6 +363,22 @@ impl Writer {
         let p = &counters.pipeline;
 
         loop {
+            // Take everything queued so far (the writer wakes on its tick, on a full batch,
+            // and on store results, never once per event).
+            while !closed {
+                match self.rx.try_recv() {
+                    Ok(event) => {
+                        let event = self.prepare(event);
+                        pending.push_back(event);
+                    }
+                    Err(mpsc::error::TryRecvError::Empty) => break,
+                    Err(mpsc::error::TryRecvError::Disconnected) => closed = true,
+                }
+            }
+            while pending.len() > self.config.max_buffered {
+                pending.pop_front();
+                p.dropped_backlog.fetch_add(1, Ordering::Relaxed);
+            }
             let store_ready = inflight.is_none() && retry_at.is_none();
             let want = pending.len() >= self.config.batch_size
                 || (flush_due || deadline.is_some()) && !pending.is_empty();
@@ -370,17 +400,7 @@ impl Writer {
             }
 
             tokio::select! {
-                event = self.rx.recv(), if !closed => match event {
-                    Some(event) => {
-                        let event = self.prepare(event);
-                        pending.push_back(event);
-                        while pending.len() > self.config.max_buffered {
-                            pending.pop_front();
-                            p.dropped_backlog.fetch_add(1, Ordering::Relaxed);
-                        }
-                    }
-                    None => closed = true,
-                },
+                () = self.wake.notified(), if !closed => {},
                 (batch, result) = wait_inflight(&mut inflight) => {
                     inflight = None;
                     match result {

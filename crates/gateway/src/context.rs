@@ -59,6 +59,8 @@ pub struct RequestContext {
     pub status: u16,
     /// Class of the error, if the request failed (or a stream broke).
     pub error: Option<ErrorKind>,
+    /// The client's W3C `traceparent` header, if any (the parent of the request's span).
+    pub traceparent: Option<http::HeaderValue>,
 }
 
 impl RequestContext {
@@ -85,6 +87,7 @@ impl RequestContext {
             time_to_first_token: None,
             status: 200,
             error: None,
+            traceparent: None,
         }
     }
 
@@ -99,6 +102,7 @@ impl RequestContext {
     pub fn from_parts(&mut self, endpoint: &'static str, parts: &http::request::Parts) {
         self.endpoint = endpoint;
         self.client_key = parts.extensions.get::<ClientKey>().map(|k| k.0);
+        self.traceparent = parts.headers.get("traceparent").cloned();
     }
 
     /// Time spent in the gateway itself so far: total minus upstream waits.

@@ -11,6 +11,7 @@ pub mod plan;
 pub mod resilience;
 pub mod routes;
 pub mod state;
+pub mod telemetry;
 
 pub use app::{router, serve};
 pub use config::{Config, ConfigError};

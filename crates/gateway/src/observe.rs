@@ -1,5 +1,6 @@
-//! The end of every request: one record of its context goes to analytics (off the request
-//! path: `record` only queues it) and, at debug level, to the log. Never prompt text or keys.
+//! The end of every request: one record of its context goes to analytics and one span to
+//! the trace exporter (both off the request path: they only queue) and, at debug level, to
+//! the log. Never prompt text or keys.
 
 use crate::{context::RequestContext, state::AppState};
 use switchyard_analytics::{unix_millis, RequestEvent, TokenUsage};
@@ -9,6 +10,9 @@ use switchyard_protocol::ErrorKind;
 pub fn request_finished(state: &AppState, ctx: &RequestContext) {
     if state.analytics.is_enabled() {
         state.analytics.record(event(state, ctx));
+    }
+    if let Some(telemetry) = &state.telemetry {
+        telemetry.record(state, ctx);
     }
     if tracing::enabled!(tracing::Level::DEBUG) {
         let usage = ctx.usage.unwrap_or_default();

@@ -4,6 +4,7 @@
 use crate::{
     config::{Config, Price, RoutePolicy},
     resilience::DeploymentHealth,
+    telemetry::Telemetry,
 };
 use std::{
     collections::HashMap,
@@ -74,6 +75,8 @@ pub struct AppState {
     pub analytics: Analytics,
     /// Salted hashes of `server.api_keys`, by index (what analytics stores of a key).
     pub key_hashes: Vec<String>,
+    /// The OTLP trace exporter, when `[telemetry]` sets an endpoint.
+    pub telemetry: Option<Telemetry>,
 }
 
 impl AppState {
@@ -110,7 +113,8 @@ impl AppState {
         table
     }
 
-    /// Builds the state with `analytics` recording every request.
+    /// Builds the state with `analytics` recording every request, and the trace exporter
+    /// when `[telemetry]` is configured (which needs a tokio runtime).
     pub fn with_analytics(config: Config, analytics: Analytics) -> Result<Arc<Self>, String> {
         let mut providers = Vec::with_capacity(config.providers.len());
         for settings in &config.providers {
@@ -154,6 +158,10 @@ impl AppState {
         for rule in &config.passthrough {
             passthrough.push((rule.prefix.clone(), index(&rule.provider)?));
         }
+        let telemetry = match &config.telemetry {
+            Some(t) => Some(Telemetry::start(t, &providers)?),
+            None => None,
+        };
         let key_hashes = config
             .server
             .api_keys
@@ -168,6 +176,7 @@ impl AppState {
             health: RwLock::new(health),
             analytics,
             key_hashes,
+            telemetry,
         }))
     }
 

@@ -215,8 +215,11 @@ async fn serve(config_path: Option<PathBuf>, listen: Option<SocketAddr>) -> anyh
     writeln!(stdout, "listening on {bound}")?;
     stdout.flush()?;
     tracing::info!("switchyard listening on http://{bound}");
-    switchyard_gateway::serve(listener, state, shutdown_signal()).await?;
+    switchyard_gateway::serve(listener, state.clone(), shutdown_signal()).await?;
     analytics.shutdown().await;
+    if let Some(telemetry) = &state.telemetry {
+        telemetry.flush().await;
+    }
     tracing::info!("switchyard stopped");
     Ok(())
 }

@@ -114,6 +114,7 @@ pub fn environment_config(
         resilience: ResilienceConfig::default(),
         // Events persist in `switchyard-analytics.db` in the working directory.
         analytics: AnalyticsConfig::default(),
+        telemetry: None,
         base_dir: None,
     })
 }
@@ -194,6 +195,7 @@ pub fn demo_config(listen: SocketAddr, mock_url: &str) -> Config {
             database: Some(":memory:".into()),
             ..AnalyticsConfig::default()
         },
+        telemetry: None,
         base_dir: None,
     }
 }

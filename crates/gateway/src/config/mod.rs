@@ -6,9 +6,11 @@ mod embedded;
 mod env;
 mod raw;
 mod resilience;
+mod telemetry;
 
 pub use embedded::{demo_config, environment_config};
 pub use resilience::{ResilienceConfig, RoutePolicy, Strategy, DEFAULT_RETRY_ON};
+pub use telemetry::TelemetryConfig;
 
 use raw::{RawConfig, RawProvider};
 use std::{
@@ -57,6 +59,8 @@ pub struct Config {
     pub resilience: ResilienceConfig,
     /// Request events, their store, prices and dashboard.
     pub analytics: AnalyticsConfig,
+    /// `[telemetry]`: OTLP trace export; `None` when no endpoint is configured.
+    pub telemetry: Option<TelemetryConfig>,
     /// Directory of the config file (relative analytics paths resolve against it).
     pub base_dir: Option<PathBuf>,
 }
@@ -239,6 +243,7 @@ impl Validator<'_> {
             let (key, message) = m.split_once(": ").unwrap_or(("analytics", &m));
             self.err(key, message)
         })?;
+        let telemetry = self.telemetry(raw.telemetry.as_ref())?;
         let admin_key = match &raw.server.admin_key {
             None => None,
             Some(k) => {
@@ -353,6 +358,7 @@ impl Validator<'_> {
             passthrough,
             resilience,
             analytics,
+            telemetry,
             base_dir: None,
         })
     }

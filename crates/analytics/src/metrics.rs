@@ -283,7 +283,7 @@ impl Metrics {
     fn render_pipeline(&self, out: &mut String) {
         let p = &self.pipeline;
         let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        header(
+        write_metric_header(
             out,
             "switchyard_analytics_events_written_total",
             "counter",
@@ -294,7 +294,7 @@ impl Metrics {
             "switchyard_analytics_events_written_total {}",
             load(&p.written)
         );
-        header(
+        write_metric_header(
             out,
             "switchyard_analytics_events_dropped_total",
             "counter",
@@ -311,7 +311,7 @@ impl Metrics {
                 load(v)
             );
         }
-        header(
+        write_metric_header(
             out,
             "switchyard_analytics_store_errors_total",
             "counter",
@@ -322,14 +322,14 @@ impl Metrics {
             "switchyard_analytics_store_errors_total {}",
             load(&p.store_errors)
         );
-        header(
+        write_metric_header(
             out,
             "switchyard_analytics_queued_events",
             "gauge",
             "Events in the queue between the request path and the analytics writer.",
         );
         let _ = writeln!(out, "switchyard_analytics_queued_events {}", p.queued());
-        header(
+        write_metric_header(
             out,
             "switchyard_analytics_buffered_events",
             "gauge",
@@ -343,13 +343,15 @@ impl Metrics {
     }
 }
 
-fn header(out: &mut String, name: &str, kind: &str, help: &str) {
+/// Writes the `# HELP` and `# TYPE` lines of a metric (for metrics appended by other crates
+/// through [`crate::MetricsExtra`]).
+pub fn write_metric_header(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}");
     let _ = writeln!(out, "# TYPE {name} {kind}");
 }
 
-/// Escapes a label value (backslash, quote, newline).
-fn esc(v: &str) -> String {
+/// Escapes a Prometheus label value (backslash, quote, newline).
+pub fn escape_label_value(v: &str) -> String {
     let mut out = String::with_capacity(v.len());
     for c in v.chars() {
         match c {
@@ -363,7 +365,7 @@ fn esc(v: &str) -> String {
 }
 
 fn render_state(s: &State, out: &mut String) {
-    header(
+    write_metric_header(
         out,
         "switchyard_requests_total",
         "counter",
@@ -373,11 +375,11 @@ fn render_state(s: &State, out: &mut String) {
         let _ = writeln!(
             out,
             "switchyard_requests_total{{status_class=\"{class}\",provider=\"{}\",alias=\"{}\"}} {n}",
-            esc(provider),
-            esc(alias)
+            escape_label_value(provider),
+            escape_label_value(alias)
         );
     }
-    header(
+    write_metric_header(
         out,
         "switchyard_tokens_total",
         "counter",
@@ -387,10 +389,10 @@ fn render_state(s: &State, out: &mut String) {
         let _ = writeln!(
             out,
             "switchyard_tokens_total{{provider=\"{}\",kind=\"{kind}\"}} {n}",
-            esc(provider)
+            escape_label_value(provider)
         );
     }
-    header(
+    write_metric_header(
         out,
         "switchyard_cost_usd_total",
         "counter",
@@ -400,17 +402,17 @@ fn render_state(s: &State, out: &mut String) {
         let _ = writeln!(
             out,
             "switchyard_cost_usd_total{{provider=\"{}\"}} {v}",
-            esc(provider)
+            escape_label_value(provider)
         );
     }
-    header(
+    write_metric_header(
         out,
         "switchyard_unpriced_requests_total",
         "counter",
         "Requests whose model has no known price (missing from the cost).",
     );
     let _ = writeln!(out, "switchyard_unpriced_requests_total {}", s.unpriced);
-    header(
+    write_metric_header(
         out,
         "switchyard_savings_usd_total",
         "counter",
@@ -423,7 +425,7 @@ fn render_state(s: &State, out: &mut String) {
             "switchyard_savings_usd_total{{source=\"{source}\"}} {v}"
         );
     }
-    header(
+    write_metric_header(
         out,
         "switchyard_cache_requests_total",
         "counter",
@@ -437,7 +439,7 @@ fn render_state(s: &State, out: &mut String) {
             status.as_str()
         );
     }
-    header(
+    write_metric_header(
         out,
         "switchyard_request_errors_total",
         "counter",
@@ -447,10 +449,10 @@ fn render_state(s: &State, out: &mut String) {
         let _ = writeln!(
             out,
             "switchyard_request_errors_total{{class=\"{}\"}} {n}",
-            esc(class)
+            escape_label_value(class)
         );
     }
-    header(
+    write_metric_header(
         out,
         "switchyard_upstream_errors_total",
         "counter",
@@ -460,11 +462,11 @@ fn render_state(s: &State, out: &mut String) {
         let _ = writeln!(
             out,
             "switchyard_upstream_errors_total{{provider=\"{}\",class=\"{}\"}} {n}",
-            esc(provider),
-            esc(class)
+            escape_label_value(provider),
+            escape_label_value(class)
         );
     }
-    header(
+    write_metric_header(
         out,
         "switchyard_fallbacks_total",
         "counter",
@@ -474,10 +476,10 @@ fn render_state(s: &State, out: &mut String) {
         let _ = writeln!(
             out,
             "switchyard_fallbacks_total{{alias=\"{}\"}} {n}",
-            esc(alias)
+            escape_label_value(alias)
         );
     }
-    header(
+    write_metric_header(
         out,
         "switchyard_request_duration_seconds",
         "histogram",
@@ -487,10 +489,10 @@ fn render_state(s: &State, out: &mut String) {
         h.render(
             out,
             "switchyard_request_duration_seconds",
-            &format!("provider=\"{}\"", esc(provider)),
+            &format!("provider=\"{}\"", escape_label_value(provider)),
         );
     }
-    header(
+    write_metric_header(
         out,
         "switchyard_time_to_first_token_seconds",
         "histogram",
@@ -498,7 +500,7 @@ fn render_state(s: &State, out: &mut String) {
     );
     s.ttft
         .render(out, "switchyard_time_to_first_token_seconds", "");
-    header(
+    write_metric_header(
         out,
         "switchyard_gateway_overhead_seconds",
         "histogram",

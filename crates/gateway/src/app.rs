@@ -11,7 +11,7 @@ use axum::{
     serve::ListenerExt,
     Router,
 };
-use std::{fmt::Write as _, future::Future, sync::Arc, time::Instant};
+use std::{future::Future, sync::Arc};
 use switchyard_analytics::MetricsExtra;
 use tokio::net::TcpListener;
 
@@ -19,7 +19,7 @@ use tokio::net::TcpListener;
 pub fn router(state: Arc<AppState>) -> Router {
     let breaker_gauges: MetricsExtra = {
         let state = state.clone();
-        Arc::new(move |out: &mut String| write_breaker_metrics(&state, out))
+        Arc::new(move |out: &mut String| admin::write_breaker_metrics(&state, out))
     };
     // Operator surfaces: dashboard, analytics API, metrics, admin; behind the admin key.
     let admin =
@@ -84,50 +84,4 @@ pub async fn serve(
             Ok(())
         }
     }
-}
-
-/// Breaker state of every deployment as Prometheus gauges (0 closed, 1 half-open, 2 open),
-/// plus requests in flight.
-fn write_breaker_metrics(state: &AppState, out: &mut String) {
-    let now = Instant::now();
-    let report = state.health_report();
-    let _ = writeln!(
-        out,
-        "# HELP switchyard_breaker_state Circuit breaker per deployment: 0 closed, 1 half-open, 2 open.\n\
-         # TYPE switchyard_breaker_state gauge"
-    );
-    let mut in_flight = String::new();
-    for d in &report {
-        let provider = state.provider(d.provider).map_or("", |p| p.name());
-        let snap = d.health.snapshot(now);
-        let value = match snap.state {
-            crate::resilience::BreakerState::Closed => 0,
-            crate::resilience::BreakerState::HalfOpen => 1,
-            crate::resilience::BreakerState::Open => 2,
-        };
-        let labels = format!(
-            "provider=\"{}\",model=\"{}\"",
-            escape_label(provider),
-            escape_label(&d.model)
-        );
-        let _ = writeln!(out, "switchyard_breaker_state{{{labels}}} {value}");
-        let _ = writeln!(
-            in_flight,
-            "switchyard_deployment_in_flight{{{labels}}} {}",
-            snap.in_flight
-        );
-    }
-    let _ = writeln!(
-        out,
-        "# HELP switchyard_deployment_in_flight Upstream requests in flight per deployment.\n\
-         # TYPE switchyard_deployment_in_flight gauge"
-    );
-    out.push_str(&in_flight);
-}
-
-/// Escapes a Prometheus label value.
-fn escape_label(v: &str) -> String {
-    v.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
 }

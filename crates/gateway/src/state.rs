@@ -55,6 +55,10 @@ pub struct DeploymentReport {
     pub health: Arc<DeploymentHealth>,
 }
 
+/// Most deployments whose health is shared and reported (config aliases plus pass-through
+/// names as they are first used).
+pub const MAX_TRACKED_DEPLOYMENTS: usize = 4096;
+
 /// Health of every deployment, by (provider index, upstream model).
 type HealthMap = HashMap<(usize, Arc<str>), Arc<DeploymentHealth>>;
 
@@ -185,7 +189,9 @@ impl AppState {
         self.providers.get(index)
     }
 
-    /// The health of (provider, model), created on first use.
+    /// The health of (provider, model), created on first use. Pass-through names come from
+    /// clients, so the shared table is bounded: past [`MAX_TRACKED_DEPLOYMENTS`] a new name
+    /// gets a health of its own that is not remembered.
     pub fn health_of(&self, provider: usize, model: &Arc<str>) -> Arc<DeploymentHealth> {
         let key = (provider, model.clone());
         if let Some(h) = self
@@ -196,12 +202,15 @@ impl AppState {
         {
             return h.clone();
         }
-        self.health
+        let fresh = || Arc::new(DeploymentHealth::new(self.config.resilience.breaker));
+        let mut map = self
+            .health
             .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .entry(key)
-            .or_insert_with(|| Arc::new(DeploymentHealth::new(self.config.resilience.breaker)))
-            .clone()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if map.len() >= MAX_TRACKED_DEPLOYMENTS && !map.contains_key(&key) {
+            return fresh();
+        }
+        map.entry(key).or_insert_with(fresh).clone()
     }
 
     /// Every known deployment's health, with the aliases that use it.

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Harness, ALL_KINDS, CLIENT_KEY};
+use common::{status_fault, with_fault, Harness, ALL_KINDS, CLIENT_KEY};
 use serde_json::{json, Value};
 use switchyard_mock::{Family, Fault, MockBehavior};
 
@@ -180,15 +180,7 @@ async fn authentication_is_required_and_answered_in_format() {
 #[tokio::test]
 async fn upstream_429_passes_on_with_retry_after() {
     let h = Harness::all_kinds().await;
-    h.mock.set_behavior(MockBehavior {
-        fault: Fault::Status {
-            code: 429,
-            rate: 1.0,
-            retry_after: Some(7),
-            body: None,
-        },
-        ..MockBehavior::default()
-    });
+    h.mock.set_behavior(status_fault(429, 1.0, Some(7)));
     for (path, body) in [
         ("/v1/chat/completions", chat("anthropic-model")),
         ("/v1/messages", anthropic("openai-model")),
@@ -204,15 +196,7 @@ async fn upstream_429_passes_on_with_retry_after() {
 #[tokio::test]
 async fn upstream_5xx_is_a_502_without_secrets() {
     let h = Harness::all_kinds().await;
-    h.mock.set_behavior(MockBehavior {
-        fault: Fault::Status {
-            code: 500,
-            rate: 1.0,
-            retry_after: None,
-            body: None,
-        },
-        ..MockBehavior::default()
-    });
+    h.mock.set_behavior(status_fault(500, 1.0, None));
     let r = h
         .post("/v1/chat/completions", &chat("openai-model"))
         .send()
@@ -232,13 +216,8 @@ async fn upstream_hang_is_a_504_after_the_first_byte_timeout() {
         "api_key = \"sk-upstream-openai\"\nfirst_byte_timeout_ms = 300",
     );
     let h = Harness::start(&config, MockBehavior::default()).await;
-    h.mock.set_family_behavior(
-        Family::OpenAi,
-        MockBehavior {
-            fault: Fault::Hang,
-            ..MockBehavior::default()
-        },
-    );
+    h.mock
+        .set_family_behavior(Family::OpenAi, with_fault(Fault::Hang));
     let started = std::time::Instant::now();
     let r = h
         .post("/v1/chat/completions", &chat("openai-model"))
@@ -321,18 +300,8 @@ async fn failing_deployment_is_skipped_for_the_next() {
         "{ALL_KINDS}\n[models.chain]\ndeployments = [{{ provider = \"mock-openai\", model = \"a\" }}, {{ provider = \"mock-anthropic\", model = \"b\" }}]\n"
     );
     let h = Harness::start(&config, MockBehavior::default()).await;
-    h.mock.set_family_behavior(
-        Family::OpenAi,
-        MockBehavior {
-            fault: Fault::Status {
-                code: 503,
-                rate: 1.0,
-                retry_after: None,
-                body: None,
-            },
-            ..MockBehavior::default()
-        },
-    );
+    h.mock
+        .set_family_behavior(Family::OpenAi, status_fault(503, 1.0, None));
     let r = h
         .post("/v1/chat/completions", &chat("chain"))
         .send()

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Harness, ALL_KINDS, CLIENT_KEY};
+use common::{status_fault, with_fault, Harness, ALL_KINDS, CLIENT_KEY};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 use switchyard_mock::{Family, Fault, MockBehavior};
@@ -28,18 +28,6 @@ fn chat(model: &str) -> Value {
     json!({"model": model, "messages": [{"role": "user", "content": "write a test"}]})
 }
 
-fn fault(code: u16, rate: f64, retry_after: Option<u64>) -> MockBehavior {
-    MockBehavior {
-        fault: Fault::Status {
-            code,
-            rate,
-            retry_after,
-            body: None,
-        },
-        ..MockBehavior::default()
-    }
-}
-
 const CHAIN: &str = r#"
 [models.chain]
 deployments = [
@@ -52,7 +40,7 @@ deployments = [
 async fn primary_failing_half_the_time_loses_no_request() {
     let h = Harness::start(&config(CHAIN), MockBehavior::default()).await;
     h.mock
-        .set_family_behavior(Family::OpenAi, fault(503, 0.5, None));
+        .set_family_behavior(Family::OpenAi, status_fault(503, 0.5, None));
     let mut ok = 0;
     let mut served_by_primary = 0;
     for batch in 0..50 {
@@ -149,13 +137,8 @@ deployments = [
 ]
 "#;
     let h = Harness::start(&config(extra), MockBehavior::default()).await;
-    h.mock.set_family_behavior(
-        Family::OpenAi,
-        MockBehavior {
-            fault: Fault::Hang,
-            ..MockBehavior::default()
-        },
-    );
+    h.mock
+        .set_family_behavior(Family::OpenAi, with_fault(Fault::Hang));
     let started = Instant::now();
     let r = h
         .post("/v1/chat/completions", &chat("chain"))
@@ -177,7 +160,7 @@ deployments = [
 async fn rate_limited_primary_is_not_retried_before_its_window_ends() {
     let h = Harness::start(&config(CHAIN), MockBehavior::default()).await;
     h.mock
-        .set_family_behavior(Family::OpenAi, fault(429, 1.0, Some(1)));
+        .set_family_behavior(Family::OpenAi, status_fault(429, 1.0, Some(1)));
     let started = Instant::now();
     let r = h
         .post("/v1/chat/completions", &chat("chain"))
@@ -222,13 +205,8 @@ fn stream_body(model: &str) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stream_cut_before_first_chunk_fails_over_invisibly() {
     let h = Harness::start(&config(CHAIN), MockBehavior::default()).await;
-    h.mock.set_family_behavior(
-        Family::OpenAi,
-        MockBehavior {
-            fault: Fault::CutAfter { chunks: 0 },
-            ..MockBehavior::default()
-        },
-    );
+    h.mock
+        .set_family_behavior(Family::OpenAi, with_fault(Fault::CutAfter { chunks: 0 }));
     for (path, body) in [
         ("/v1/chat/completions", stream_body("chain")),
         ("/v1/messages", {
@@ -252,10 +230,8 @@ async fn stream_cut_before_first_chunk_fails_over_invisibly() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stream_cut_after_five_chunks_ends_with_an_explicit_error() {
     let h = Harness::start(&config(CHAIN), MockBehavior::default()).await;
-    h.mock.set_behavior(MockBehavior {
-        fault: Fault::CutAfter { chunks: 5 },
-        ..MockBehavior::default()
-    });
+    h.mock
+        .set_behavior(with_fault(Fault::CutAfter { chunks: 5 }));
     let text = h
         .post("/v1/chat/completions", &stream_body("chain"))
         .send()
@@ -353,7 +329,7 @@ deployments = [
 deployments = [{ provider = "mock-gemini", model = "c" }]
 "#;
     let h = Harness::start(&config(extra), MockBehavior::default()).await;
-    h.mock.set_behavior(fault(503, 1.0, None));
+    h.mock.set_behavior(status_fault(503, 1.0, None));
     for (path, body) in [
         ("/v1/chat/completions", chat("first")),
         (
@@ -389,7 +365,7 @@ deployments = [{ provider = "mock-gemini", model = "b" }]
 "#;
     let h = Harness::start(&config(extra), MockBehavior::default()).await;
     h.mock
-        .set_family_behavior(Family::OpenAi, fault(500, 1.0, None));
+        .set_family_behavior(Family::OpenAi, status_fault(500, 1.0, None));
     let r = h
         .post("/v1/chat/completions", &chat("main"))
         .send()

@@ -5,7 +5,7 @@
 mod common;
 
 use axum::{body::Bytes, extract::State, http::HeaderMap, routing::post, Router};
-use common::{Harness, ALL_KINDS};
+use common::{status_fault, with_fault, Harness, ALL_KINDS};
 use opentelemetry_proto::tonic::{
     collector::trace::v1::ExportTraceServiceRequest,
     common::v1::{any_value::Value, AnyValue},
@@ -199,15 +199,7 @@ async fn requests_are_exported_as_genai_spans() {
 async fn upstream_failures_set_error_status() {
     let (endpoint, received) = collector().await;
     let config = traced(&endpoint);
-    let behavior = MockBehavior {
-        fault: Fault::Status {
-            code: 500,
-            rate: 1.0,
-            retry_after: None,
-            body: None,
-        },
-        ..MockBehavior::default()
-    };
+    let behavior = status_fault(500, 1.0, None);
     let h = Harness::start(&config, behavior).await;
     let r = h
         .post(
@@ -252,10 +244,7 @@ async fn streams_carry_ttft_and_broken_streams_are_errors() {
 
     let (endpoint, received) = collector().await;
     let config = traced(&endpoint);
-    let cut = MockBehavior {
-        fault: Fault::CutAfter { chunks: 1 },
-        ..MockBehavior::default()
-    };
+    let cut = with_fault(Fault::CutAfter { chunks: 1 });
     let h = Harness::start(&config, cut).await;
     let r = h.post("/v1/chat/completions", &body).send().await.unwrap();
     assert_eq!(r.status(), 200);

@@ -257,7 +257,12 @@ impl<'s> Failover<'s> {
             attempt.provider.name(),
             crate::observe::error_class(e.to_api_error().kind),
         );
-        let policy = self.current().map(|r| r.policy.clone()).unwrap_or_default();
+        // An Arc of the route, not a copy of its policy: failures are not rare under faults.
+        let Some(route) = self.current().cloned() else {
+            self.last = Some(e);
+            return Ok(None);
+        };
+        let policy = &route.policy;
         if e.is_context_window_exceeded() && !policy.context_window_fallbacks.is_empty() {
             attempt.health.release_probe();
             self.redirect(&policy.context_window_fallbacks);
@@ -306,14 +311,13 @@ impl<'s> Failover<'s> {
     /// A successful answer that the provider filtered: go to the alias's content-policy
     /// fallbacks if it has any (returns whether it does).
     pub fn redirect_content_filtered(&mut self) -> bool {
-        let fallbacks = self
-            .current()
-            .map(|r| r.policy.content_policy_fallbacks.clone())
-            .unwrap_or_default();
-        if fallbacks.is_empty() {
+        let Some(route) = self.current().cloned() else {
+            return false;
+        };
+        if route.policy.content_policy_fallbacks.is_empty() {
             return false;
         }
-        self.redirect(&fallbacks);
+        self.redirect(&route.policy.content_policy_fallbacks);
         true
     }
 

@@ -1,13 +1,15 @@
-//! `GET /admin/health`: breaker state, cool-downs, load and latency of every deployment.
+//! `GET /admin/health`: breaker state, cool-downs, load and latency of every deployment;
+//! the same report as Prometheus gauges for `/metrics`.
 
-use crate::state::AppState;
+use crate::{resilience::BreakerState, state::AppState};
 use axum::{
     extract::State,
     response::{IntoResponse, Response},
     Json,
 };
 use serde_json::json;
-use std::{sync::Arc, time::Instant};
+use std::{fmt::Write as _, sync::Arc, time::Instant};
+use switchyard_analytics::{escape_label_value, write_metric_header};
 
 /// The health of every deployment known to the gateway.
 pub async fn health(State(state): State<Arc<AppState>>) -> Response {
@@ -35,4 +37,45 @@ pub async fn health(State(state): State<Arc<AppState>>) -> Response {
         "deployments": deployments,
     }))
     .into_response()
+}
+
+/// Breaker state of every deployment as Prometheus gauges (0 closed, 1 half-open, 2 open),
+/// and its requests in flight.
+pub fn write_breaker_metrics(state: &AppState, out: &mut String) {
+    let now = Instant::now();
+    let report = state.health_report();
+    write_metric_header(
+        out,
+        "switchyard_breaker_state",
+        "gauge",
+        "Circuit breaker per deployment: 0 closed, 1 half-open, 2 open.",
+    );
+    let mut in_flight = String::new();
+    for d in &report {
+        let provider = state.provider(d.provider).map_or("", |p| p.name());
+        let snap = d.health.snapshot(now);
+        let value = match snap.state {
+            BreakerState::Closed => 0,
+            BreakerState::HalfOpen => 1,
+            BreakerState::Open => 2,
+        };
+        let labels = format!(
+            "provider=\"{}\",model=\"{}\"",
+            escape_label_value(provider),
+            escape_label_value(&d.model)
+        );
+        let _ = writeln!(out, "switchyard_breaker_state{{{labels}}} {value}");
+        let _ = writeln!(
+            in_flight,
+            "switchyard_deployment_in_flight{{{labels}}} {}",
+            snap.in_flight
+        );
+    }
+    write_metric_header(
+        out,
+        "switchyard_deployment_in_flight",
+        "gauge",
+        "Upstream requests in flight per deployment.",
+    );
+    out.push_str(&in_flight);
 }

@@ -1,22 +1,20 @@
 //! `POST /v1/chat/completions` and `POST /v1/messages`: the request path of DESIGN.md,
 //! stage by stage.
 
-use super::{read_body, respond_headers};
+use super::{finish, json_response, read_body};
 use crate::{
     context::{RequestContext, RequestId},
     error::{error_response, GatewayError},
-    observe, plan,
+    plan,
     resilience::{Attempt, Failover},
     routes::stream,
     state::AppState,
 };
 use axum::{
-    body::Body,
     extract::{Request, State},
     response::Response,
     Extension,
 };
-use http::{header, HeaderValue};
 use std::{sync::Arc, time::Instant};
 use switchyard_protocol::{codec, StopReason, WireFormat};
 use switchyard_providers::CallOptions;
@@ -96,22 +94,11 @@ async fn handle(
     }
     .await;
     match result {
-        Ok(Outcome::Complete(body)) => {
-            let mut response = Response::new(Body::from(body));
-            response.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
-            respond_headers(&state, &ctx, &mut response);
-            observe::request_finished(&state, &ctx);
-            response
-        }
+        Ok(Outcome::Complete(body)) => finish(&state, &ctx, json_response(body)),
         Ok(Outcome::Stream(opened)) => stream::respond(state, ctx, *opened),
         Err(e) => {
-            let mut response = error_response(format, &e, &mut ctx);
-            respond_headers(&state, &ctx, &mut response);
-            observe::request_finished(&state, &ctx);
-            response
+            let response = error_response(format, &e, &mut ctx);
+            finish(&state, &ctx, response)
         }
     }
 }

@@ -1,22 +1,22 @@
 //! `POST /v1/messages/count_tokens` (Anthropic; Claude Code calls it before every turn):
 //! forwarded to the alias's Anthropic deployment when it has one, else estimated.
 
-use super::{read_body, respond_headers};
+use super::{finish, json_response, read_body};
 use crate::{
     context::{RequestContext, RequestId},
     error::{error_response, GatewayError},
-    observe, plan,
+    plan,
     state::AppState,
 };
 use axum::{
-    body::Body,
     extract::{Request, State},
     response::Response,
     Extension,
 };
-use http::{header, HeaderValue};
+use http::HeaderValue;
 use serde_json::{Map, Value};
 use std::{sync::Arc, time::Instant};
+use switchyard_analytics::ESTIMATE_BYTES_PER_TOKEN;
 use switchyard_protocol::{codec, ApiError, ChatRequest, ContentPart, ErrorKind, Tool, WireFormat};
 use switchyard_providers::{CallOptions, ProviderKind};
 
@@ -77,13 +77,9 @@ pub async fn count(
         Ok((switchyard_protocol::to_json_vec(&estimate)?, true))
     }
     .await;
-    let mut response = match result {
+    let response = match result {
         Ok((body, estimated)) => {
-            let mut r = Response::new(Body::from(body));
-            r.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
+            let mut r = json_response(body);
             if estimated {
                 r.headers_mut()
                     .insert("x-switchyard-estimated", HeaderValue::from_static("true"));
@@ -92,12 +88,11 @@ pub async fn count(
         }
         Err(e) => error_response(format, &e, &mut ctx),
     };
-    respond_headers(&state, &ctx, &mut response);
-    observe::request_finished(&state, &ctx);
-    response
+    finish(&state, &ctx, response)
 }
 
-/// A tokenizer-free estimate: about four bytes of English or code per token, plus a few
+/// A tokenizer-free estimate, with the same bytes-per-token figure analytics uses for
+/// answers without reported usage, plus a few
 /// tokens of framing per message and tool.
 pub fn estimate_input_tokens(req: &ChatRequest) -> u64 {
     let mut bytes = 0usize;
@@ -119,7 +114,7 @@ pub fn estimate_input_tokens(req: &ChatRequest) -> u64 {
             Tool::Other { value, .. } => value.to_string().len(),
         };
     }
-    (bytes as u64).div_ceil(4) + framing
+    (bytes as u64).div_ceil(ESTIMATE_BYTES_PER_TOKEN) + framing
 }
 
 fn part_bytes(part: &ContentPart) -> usize {

@@ -1,22 +1,20 @@
 //! `POST /v1/embeddings`: OpenAI-shaped, passed to providers that offer embeddings with
 //! only the model name replaced.
 
-use super::{read_body, respond_headers};
+use super::{finish, json_response, read_body};
 use crate::{
     context::{RequestContext, RequestId},
     error::{error_response, GatewayError},
-    observe, plan,
+    plan,
     resilience::Failover,
     routes::chat::call_options,
     state::AppState,
 };
 use axum::{
-    body::Body,
     extract::{Request, State},
     response::Response,
     Extension,
 };
-use http::{header, HeaderValue};
 use serde_json::{Map, Value};
 use std::{sync::Arc, time::Instant};
 use switchyard_protocol::{ApiError, ErrorKind, WireFormat};
@@ -60,20 +58,11 @@ pub async fn create(
         }
     }
     .await;
-    let mut response = match result {
-        Ok(bytes) => {
-            let mut r = Response::new(Body::from(bytes));
-            r.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
-            r
-        }
+    let response = match result {
+        Ok(bytes) => json_response(bytes),
         Err(e) => error_response(format, &e, &mut ctx),
     };
-    respond_headers(&state, &ctx, &mut response);
-    observe::request_finished(&state, &ctx);
-    response
+    finish(&state, &ctx, response)
 }
 
 fn invalid(param: &str, message: &str) -> GatewayError {

@@ -48,6 +48,24 @@ pub(crate) async fn read_body(
     }
 }
 
+/// A `200` response with a JSON body.
+pub(crate) fn json_response(body: impl Into<Body>) -> Response {
+    let mut response = Response::new(body.into());
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// Ends a request answered in one piece: the gateway's headers, then its one record
+/// (streams do both in their relay instead).
+pub(crate) fn finish(state: &AppState, ctx: &RequestContext, mut response: Response) -> Response {
+    respond_headers(state, ctx, &mut response);
+    crate::observe::request_finished(state, ctx);
+    response
+}
+
 /// Sets the `x-switchyard-*` response headers from the request's context.
 pub(crate) fn respond_headers(state: &AppState, ctx: &RequestContext, response: &mut Response) {
     let headers = response.headers_mut();

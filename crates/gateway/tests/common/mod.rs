@@ -7,7 +7,7 @@
 
 use std::{net::SocketAddr, sync::Arc};
 use switchyard_gateway::{AppState, Config};
-use switchyard_mock::{MockBehavior, MockServer};
+use switchyard_mock::{Fault, MockBehavior, MockServer};
 use tokio::sync::oneshot;
 
 /// A client key the test configs require.
@@ -134,5 +134,23 @@ impl Drop for Harness {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+    }
+}
+
+/// A mock that answers `code` to a share `rate` of requests, with `Retry-After` if given.
+pub fn status_fault(code: u16, rate: f64, retry_after: Option<u64>) -> MockBehavior {
+    with_fault(Fault::Status {
+        code,
+        rate,
+        retry_after,
+        body: None,
+    })
+}
+
+/// A mock with `fault` and otherwise default behaviour.
+pub fn with_fault(fault: Fault) -> MockBehavior {
+    MockBehavior {
+        fault,
+        ..MockBehavior::default()
     }
 }

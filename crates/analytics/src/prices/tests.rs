@@ -275,3 +275,195 @@ fn builtin_table_is_sane() {
     }
     assert_eq!(BUILTIN_PRICES_DATE.len(), 10);
 }
+
+/// The cost of `usage` at the built-in price of `model`.
+fn builtin_cost(model: &str, usage: &TokenUsage) -> Cost {
+    let price = PriceTable::builtin()
+        .lookup(None, model)
+        .unwrap_or_else(|| panic!("{model} has no built-in price"));
+    cost(usage, &price)
+}
+
+/// 100k prompt tokens (60k cache reads, 10k cache writes), 2k output tokens.
+fn cached_usage() -> TokenUsage {
+    TokenUsage {
+        cached_input_tokens: 60_000,
+        cache_creation_input_tokens: 10_000,
+        ..usage(100_000, 2_000)
+    }
+}
+
+/// Cost of [`cached_usage`] at `(input, write, hit, output)` USD per million.
+fn cached_usage_cost(input: f64, write: f64, hit: f64, output: f64) -> f64 {
+    (30_000.0 * input + 10_000.0 * write + 60_000.0 * hit + 2_000.0 * output) / 1e6
+}
+
+#[test]
+fn anthropic_current_models_at_the_pricing_pages_rates() {
+    // (model name as the API spells it, base input, 5m cache write, cache hit, output)
+    let rows = [
+        ("claude-fable-5-2", 8.00, 10.00, 0.20, 40.00),
+        ("claude-fable-5-1", 10.00, 12.50, 0.25, 50.00),
+        ("claude-mythos-5-1", 10.00, 12.50, 0.25, 50.00),
+        ("claude-fable-5", 10.00, 12.50, 1.00, 50.00),
+        ("claude-opus-5-5", 4.00, 5.00, 0.20, 20.00),
+        ("claude-opus-5", 5.00, 6.25, 0.50, 25.00),
+        ("claude-opus-4-8", 5.00, 6.25, 0.50, 25.00),
+        ("claude-opus-4-6", 5.00, 6.25, 0.50, 25.00),
+        // Dated snapshots resolve to their own family, not to `claude-opus-4`.
+        ("claude-opus-4-5-20251101", 5.00, 6.25, 0.50, 25.00),
+        ("claude-opus-4-1-20250805", 15.00, 18.75, 1.50, 75.00),
+        ("claude-opus-4-20250514", 15.00, 18.75, 1.50, 75.00),
+        ("claude-sonnet-5-5", 2.00, 2.50, 0.10, 10.00),
+        ("claude-sonnet-5", 2.00, 2.50, 0.20, 10.00),
+        ("claude-sonnet-4-6", 3.00, 3.75, 0.30, 15.00),
+        ("claude-sonnet-4-5-20250929", 3.00, 3.75, 0.30, 15.00),
+        ("claude-sonnet-4-5@20250929", 3.00, 3.75, 0.30, 15.00),
+        ("claude-3-7-sonnet-20250219", 3.00, 3.75, 0.30, 15.00),
+        ("claude-haiku-5-5", 0.10, 0.125, 0.01, 0.50),
+        ("claude-haiku-4-5-20251001", 1.00, 1.25, 0.10, 5.00),
+        ("claude-3-5-haiku-20241022", 0.80, 1.00, 0.08, 4.00),
+        ("claude-3-opus-20240229", 15.00, 18.75, 1.50, 75.00),
+        // Haiku 3's cache rates are not 1.25×/0.1× input.
+        ("claude-3-haiku-20240307", 0.25, 0.30, 0.03, 1.25),
+    ];
+    for (model, input, write, hit, output) in rows {
+        let c = builtin_cost(model, &cached_usage());
+        let expected = cached_usage_cost(input, write, hit, output);
+        assert!(close(c.usd, expected), "{model}: {} vs {expected}", c.usd);
+        let avoided = (60_000.0 * (input - hit) - 10_000.0 * (write - input)) / 1e6;
+        assert!(close(c.avoided_usd.unwrap(), avoided), "{model}");
+    }
+}
+
+#[test]
+fn claude_haiku_5_5_prompts_over_100k_pay_the_higher_rates_on_the_whole_request() {
+    // The prompt counts cache reads and writes: 100k in all is still the lower band.
+    let c = builtin_cost("claude-haiku-5-5", &cached_usage());
+    assert!(close(c.usd, cached_usage_cost(0.10, 0.125, 0.01, 0.50)));
+    let over = TokenUsage {
+        cached_input_tokens: 60_001,
+        cache_creation_input_tokens: 10_000,
+        ..usage(100_001, 2_000)
+    };
+    let expected = (30_000.0 * 0.50 + 10_000.0 * 0.625 + 60_001.0 * 0.05 + 2_000.0 * 2.50) / 1e6;
+    assert!(close(builtin_cost("claude-haiku-5-5", &over).usd, expected));
+}
+
+#[test]
+fn claude_sonnet_4_and_4_5_long_prompts_switch_tier_but_4_6_does_not() {
+    let long_prompt = TokenUsage {
+        cached_input_tokens: 100_000,
+        cache_creation_input_tokens: 50_000,
+        ..usage(300_000, 1_000)
+    };
+    let long_cost = (150_000.0 * 6.00 + 50_000.0 * 7.50 + 100_000.0 * 0.60 + 1_000.0 * 22.50) / 1e6;
+    for model in ["claude-sonnet-4-20250514", "claude-sonnet-4-5-20250929"] {
+        assert!(
+            close(builtin_cost(model, &long_prompt).usd, long_cost),
+            "{model}"
+        );
+    }
+    let flat = (150_000.0 * 3.00 + 50_000.0 * 3.75 + 100_000.0 * 0.30 + 1_000.0 * 15.00) / 1e6;
+    assert!(close(
+        builtin_cost("claude-sonnet-4-6", &long_prompt).usd,
+        flat
+    ));
+    // At exactly 200k the standard rates still apply.
+    assert!(close(
+        builtin_cost("claude-sonnet-4-5", &usage(200_000, 1_000)).usd,
+        (200_000.0 * 3.00 + 1_000.0 * 15.00) / 1e6
+    ));
+}
+
+#[test]
+fn openai_gpt_6_models_at_the_model_pages_rates() {
+    // (model, input, cache write, cached input, output)
+    let rows = [
+        ("gpt-6.2-sol", 2.00, 2.50, 0.10, 10.00),
+        ("gpt-6.2-astra", 8.00, 10.00, 0.40, 40.00),
+        ("gpt-6.1-sol", 2.00, 2.50, 0.10, 10.00),
+        ("gpt-6-sol", 2.00, 2.50, 0.20, 10.00),
+        ("gpt-6-astra", 10.00, 12.50, 1.00, 50.00),
+        ("gpt-6-luna", 0.10, 0.125, 0.01, 0.50),
+    ];
+    for (model, input, write, cached, output) in rows {
+        let c = builtin_cost(model, &cached_usage());
+        let expected = cached_usage_cost(input, write, cached, output);
+        assert!(close(c.usd, expected), "{model}: {} vs {expected}", c.usd);
+    }
+}
+
+#[test]
+fn openai_gpt_6_requests_over_272k_input_pay_double_input_and_cache_and_1_5x_output() {
+    let at = |input: u64| TokenUsage {
+        cached_input_tokens: 100_000,
+        cache_creation_input_tokens: 10_000,
+        reasoning_tokens: 1_000,
+        ..usage(input, 2_000)
+    };
+    // Exactly 272,000 input tokens: short-context rates.
+    let short = (162_000.0 * 2.00 + 10_000.0 * 2.50 + 100_000.0 * 0.20 + 2_000.0 * 10.00) / 1e6;
+    assert!(close(builtin_cost("gpt-6-sol", &at(272_000)).usd, short));
+    // One more: every token of the request at the long-context rates, reasoning included.
+    let long = (162_001.0 * 4.00 + 10_000.0 * 5.00 + 100_000.0 * 0.40 + 2_000.0 * 15.00) / 1e6;
+    assert!(close(builtin_cost("gpt-6-sol", &at(272_001)).usd, long));
+    let astra = (162_001.0 * 20.00 + 10_000.0 * 25.00 + 100_000.0 * 2.00 + 2_000.0 * 75.00) / 1e6;
+    assert!(close(builtin_cost("gpt-6-astra", &at(272_001)).usd, astra));
+}
+
+#[test]
+fn openai_older_models_and_snapshots_resolve_to_the_right_row() {
+    // (model, input, cached input, output)
+    let rows = [
+        ("gpt-5-mini-2025-08-07", 0.25, 0.025, 2.00),
+        ("gpt-5-nano-2025-08-07", 0.05, 0.005, 0.40),
+        ("gpt-5-2025-08-07", 1.25, 0.125, 10.00),
+        ("gpt-5-pro", 15.00, 15.00, 120.00),
+        ("gpt-4.1-2025-04-14", 2.00, 0.50, 8.00),
+        ("gpt-4.1-mini-2025-04-14", 0.40, 0.10, 1.60),
+        ("gpt-4o-2024-08-06", 2.50, 1.25, 10.00),
+        ("gpt-4o-2024-05-13", 5.00, 5.00, 15.00),
+        ("gpt-4o-mini-2024-07-18", 0.15, 0.075, 0.60),
+        ("gpt-4o-realtime-preview-2024-12-17", 5.00, 2.50, 20.00),
+        ("gpt-realtime", 4.00, 0.40, 16.00),
+        ("gpt-4-0613", 30.00, 30.00, 60.00),
+        ("o3-2025-04-16", 2.00, 0.50, 8.00),
+        ("o4-mini-2025-04-16", 1.10, 0.275, 4.40),
+    ];
+    let u = TokenUsage {
+        cached_input_tokens: 4_000,
+        ..usage(10_000, 1_000)
+    };
+    for (model, input, cached, output) in rows {
+        let expected = (6_000.0 * input + 4_000.0 * cached + 1_000.0 * output) / 1e6;
+        let c = builtin_cost(model, &u);
+        assert!(close(c.usd, expected), "{model}: {} vs {expected}", c.usd);
+    }
+    // No row for the GPT-5.x point releases: unpriced rather than priced as `gpt-5`.
+    assert_eq!(PriceTable::builtin().lookup(None, "gpt-5.5"), None);
+    assert_eq!(
+        PriceTable::builtin().lookup(None, "openai/gpt-6.2-sol"),
+        PriceTable::builtin().lookup(None, "gpt-6.2-sol")
+    );
+}
+
+#[test]
+fn gemini_rows_resolve_snapshots_and_models_paths() {
+    // Kept (unverified) rows; pinned so a change to them is deliberate.
+    let rows = [
+        ("gemini-2.5-pro", 1.25, 0.31, 10.00),
+        ("models/gemini-2.5-flash", 0.30, 0.075, 2.50),
+        ("gemini-2.5-flash-lite-preview-06-17", 0.10, 0.025, 0.40),
+        ("gemini-2.0-flash-001", 0.10, 0.025, 0.40),
+        ("gemini-2.0-flash-lite-001", 0.075, 0.075, 0.30),
+    ];
+    let u = TokenUsage {
+        cached_input_tokens: 4_000,
+        ..usage(10_000, 1_000)
+    };
+    for (model, input, cached, output) in rows {
+        let expected = (6_000.0 * input + 4_000.0 * cached + 1_000.0 * output) / 1e6;
+        assert!(close(builtin_cost(model, &u).usd, expected), "{model}");
+    }
+}

@@ -210,15 +210,33 @@ impl Drop for WorkDir {
 }
 
 /// The gateway config pointing one model alias, `bench`, at the mock's OpenAI endpoint.
-/// With `analytics`, every request is recorded (SQLite file in the config's directory, the
-/// embedded default); without, the `[analytics]` stage is switched off.
-pub fn gateway_config(mock: SocketAddr, analytics: bool) -> String {
+/// With `analytics`, every request is recorded (in `database`, by default the SQLite file
+/// beside the config, the embedded default); without, the `[analytics]` stage is switched off.
+pub fn gateway_config(mock: SocketAddr, analytics: bool, database: Option<&str>) -> String {
+    let database = match database {
+        Some(db) if analytics => format!("database = {}\n", toml_string(db)),
+        _ => String::new(),
+    };
     format!(
         "[server]\nlisten = \"127.0.0.1:0\"\n\n\
          [providers.mock]\nkind = \"openai\"\nbase_url = \"http://{mock}/v1\"\n\n\
          [models.bench]\ndeployments = [{{ provider = \"mock\", model = \"bench-model\" }}]\n\n\
-         [analytics]\nenabled = {analytics}\n"
+         [analytics]\nenabled = {analytics}\n{database}"
     )
+}
+
+/// `s` as a TOML basic string.
+fn toml_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Finds `name` in `dir`, failing with a hint to build it.
@@ -263,7 +281,7 @@ mod tests {
 
     #[test]
     fn config_names_the_mock() {
-        let c = gateway_config("127.0.0.1:9".parse().unwrap(), true);
+        let c = gateway_config("127.0.0.1:9".parse().unwrap(), true, None);
         assert!(c.contains("base_url = \"http://127.0.0.1:9/v1\""));
         assert!(c.contains("model = \"bench-model\""));
     }

@@ -4,6 +4,7 @@
 //! same load directly against the mock and through the gateway, interleaved over several
 //! rounds, and reports latency, throughput and CPU per request (medians of the rounds).
 
+mod analytics_cost;
 mod children;
 mod load;
 mod report;
@@ -33,6 +34,8 @@ struct Cli {
 enum Command {
     /// Compare requests sent directly to switchyard-mock with the same requests through switchyard.
     Overhead(OverheadArgs),
+    /// Compare two gateways in front of one mock, analytics off and on, at saturation.
+    AnalyticsCost(analytics_cost::AnalyticsCostArgs),
 }
 
 #[derive(Debug, Args)]
@@ -69,7 +72,7 @@ struct OverheadArgs {
 }
 
 fn main() -> ExitCode {
-    let Command::Overhead(args) = Cli::parse().command;
+    let command = Cli::parse().command;
     // One thread: the load generator shares the cores with the mock and the gateway, so it
     // should take as little of them as it can.
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -83,8 +86,14 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
+        let run = async {
+            match &command {
+                Command::Overhead(args) => overhead(args).await,
+                Command::AnalyticsCost(args) => analytics_cost::run(args).await,
+            }
+        };
         tokio::select! {
-            r = overhead(&args) => r,
+            r = run => r,
             signal = stop_signal() => Err(anyhow!("interrupted by {signal}")),
         }
     });
@@ -124,27 +133,48 @@ async fn stop_signal() -> &'static str {
 /// The processes under test and how to reach them.
 struct Setup {
     mock: ChildGuard,
-    gateway: ChildGuard,
     direct_uri: Uri,
-    gateway_uri: Uri,
+    /// One gateway per requested config, all in front of the same mock.
+    gateways: Vec<Gateway>,
     ticks_per_sec: u64,
 }
 
-/// Runs the whole comparison; `Ok(false)` when some request failed.
-async fn overhead(args: &OverheadArgs) -> anyhow::Result<bool> {
-    let bin_dir = match &args.release_dir {
-        Some(dir) => dir.clone(),
+/// One gateway process.
+struct Gateway {
+    child: ChildGuard,
+    uri: Uri,
+    base: String,
+}
+
+/// Which process a measured run sends its load to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    /// The mock itself.
+    Direct,
+    /// The gateway at this index of [`Setup::gateways`].
+    Gateway(usize),
+}
+
+/// Directory holding the release binaries: `--release-dir`, else this executable's.
+fn binary_dir(release_dir: Option<&PathBuf>) -> anyhow::Result<PathBuf> {
+    match release_dir {
+        Some(dir) => Ok(dir.clone()),
         None => std::env::current_exe()
             .context("cannot find this executable")?
             .parent()
             .map(PathBuf::from)
-            .ok_or_else(|| anyhow!("this executable has no directory"))?,
-    };
+            .ok_or_else(|| anyhow!("this executable has no directory")),
+    }
+}
+
+/// Runs the whole comparison; `Ok(false)` when some request failed.
+async fn overhead(args: &OverheadArgs) -> anyhow::Result<bool> {
+    let bin_dir = binary_dir(args.release_dir.as_ref())?;
     let work = WorkDir::create()?;
-    let mut setup = start(&bin_dir, &work, args.analytics == "on")?;
+    let mut setup = start(&bin_dir, &work, &[args.analytics == "on"], None)?;
     eprintln!(
         "mock on {}, gateway on {} (CPU from /proc at {} ticks/s)",
-        setup.direct_uri, setup.gateway_uri, setup.ticks_per_sec
+        setup.direct_uri, setup.gateways[0].uri, setup.ticks_per_sec
     );
 
     let mut summaries = Vec::new();
@@ -165,7 +195,12 @@ async fn overhead(args: &OverheadArgs) -> anyhow::Result<bool> {
                 let gateway_first = round % 2 == 1;
                 let mut pair = [None, None];
                 for via_gateway in [gateway_first, !gateway_first] {
-                    let stats = measure(&mut setup, scenario, via_gateway, load, args.warmup)
+                    let side = if via_gateway {
+                        Side::Gateway(0)
+                    } else {
+                        Side::Direct
+                    };
+                    let stats = measure(&mut setup, scenario, side, load, args.warmup)
                         .await
                         .with_context(|| {
                             format!("{} c={concurrency} round {}", scenario.name(), round + 1)
@@ -217,8 +252,14 @@ async fn overhead(args: &OverheadArgs) -> anyhow::Result<bool> {
     Ok(summaries.iter().all(|s| s.errors() == 0))
 }
 
-/// Starts the mock, then the gateway in front of it.
-fn start(bin_dir: &std::path::Path, work: &WorkDir, analytics: bool) -> anyhow::Result<Setup> {
+/// Starts the mock, then one gateway in front of it per entry of `analytics` (each with
+/// analytics on or off; on ones record into `database`, default the SQLite file).
+fn start(
+    bin_dir: &std::path::Path,
+    work: &WorkDir,
+    analytics: &[bool],
+    database: Option<&str>,
+) -> anyhow::Result<Setup> {
     let mock_bin = children::locate(bin_dir, "switchyard-mock")?;
     let gateway_bin = children::locate(bin_dir, "switchyard")?;
     let (mock, mock_addr) = ChildGuard::spawn(
@@ -228,32 +269,42 @@ fn start(bin_dir: &std::path::Path, work: &WorkDir, analytics: bool) -> anyhow::
         Some("warn"),
         work.file("mock.stderr"),
     )?;
-    let config = work.file("gateway.toml");
-    std::fs::write(&config, children::gateway_config(mock_addr, analytics))
+    let mut gateways = Vec::new();
+    for (i, &analytics) in analytics.iter().enumerate() {
+        let config = work.file(&format!("gateway-{i}.toml"));
+        std::fs::write(
+            &config,
+            children::gateway_config(mock_addr, analytics, database),
+        )
         .with_context(|| format!("cannot write {}", config.display()))?;
-    let config_arg = config
-        .to_str()
-        .ok_or_else(|| anyhow!("temp path {} is not UTF-8", config.display()))?;
-    let (gateway, gateway_addr) = ChildGuard::spawn(
-        "switchyard",
-        &gateway_bin,
-        &[
-            "serve",
-            "--config",
-            config_arg,
-            "--listen",
-            "127.0.0.1:0",
-            "--log-level",
-            "warn",
-        ],
-        None,
-        work.file("gateway.stderr"),
-    )?;
+        let config_arg = config
+            .to_str()
+            .ok_or_else(|| anyhow!("temp path {} is not UTF-8", config.display()))?;
+        let (child, addr) = ChildGuard::spawn(
+            "switchyard",
+            &gateway_bin,
+            &[
+                "serve",
+                "--config",
+                config_arg,
+                "--listen",
+                "127.0.0.1:0",
+                "--log-level",
+                "warn",
+            ],
+            None,
+            work.file(&format!("gateway-{i}.stderr")),
+        )?;
+        gateways.push(Gateway {
+            child,
+            uri: format!("http://{addr}/v1/chat/completions").parse()?,
+            base: format!("http://{addr}"),
+        });
+    }
     Ok(Setup {
         mock,
-        gateway,
         direct_uri: format!("http://{mock_addr}/v1/chat/completions").parse()?,
-        gateway_uri: format!("http://{gateway_addr}/v1/chat/completions").parse()?,
+        gateways,
         ticks_per_sec: children::clock_ticks_per_second(),
     })
 }
@@ -275,18 +326,25 @@ fn request_body(model: &str, streaming: bool) -> Bytes {
 async fn measure(
     setup: &mut Setup,
     scenario: Scenario,
-    via_gateway: bool,
+    side: Side,
     load: Load,
     warmup: u64,
 ) -> anyhow::Result<RunStats> {
     let streaming = scenario == Scenario::Streaming;
+    let (uri, model, gateway) = match side {
+        Side::Direct => (setup.direct_uri.clone(), "bench-model", 0),
+        Side::Gateway(i) => {
+            let g = setup
+                .gateways
+                .get(i)
+                .ok_or_else(|| anyhow!("no gateway {i}"))?;
+            (g.uri.clone(), "bench", i)
+        }
+    };
+    let via_gateway = side != Side::Direct;
     let target = Target {
-        uri: if via_gateway {
-            setup.gateway_uri.clone()
-        } else {
-            setup.direct_uri.clone()
-        },
-        body: request_body(if via_gateway { "bench" } else { "bench-model" }, streaming),
+        uri,
+        body: request_body(model, streaming),
         streaming,
     };
     // A fresh client per run: its connections are opened by the warm-up, and closed after.
@@ -313,17 +371,26 @@ async fn measure(
             ));
         }
     }
-    let before = read_ticks(setup)?;
+    let before = read_ticks(setup, gateway)?;
     let out = load::run(&client, &target, load).await;
-    let after = read_ticks(setup)?;
+    let after = read_ticks(setup, gateway)?;
     setup.mock.ensure_running()?;
-    setup.gateway.ensure_running()?;
+    for g in &mut setup.gateways {
+        g.child.ensure_running()?;
+    }
     Ok(RunStats::new(&out, before, after, setup.ticks_per_sec))
 }
 
-fn read_ticks(setup: &Setup) -> anyhow::Result<CpuTicks> {
+/// CPU ticks of the mock, gateway `gateway` and the bench itself.
+fn read_ticks(setup: &Setup, gateway: usize) -> anyhow::Result<CpuTicks> {
+    let pid = setup
+        .gateways
+        .get(gateway)
+        .ok_or_else(|| anyhow!("no gateway {gateway}"))?
+        .child
+        .pid();
     Ok(CpuTicks {
-        gateway: cpu_ticks(Some(setup.gateway.pid()))?,
+        gateway: cpu_ticks(Some(pid))?,
         mock: cpu_ticks(Some(setup.mock.pid()))?,
         bench: cpu_ticks(None)?,
     })

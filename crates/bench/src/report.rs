@@ -102,7 +102,7 @@ fn percentile_ms(sorted: &[Duration], p: f64) -> f64 {
 }
 
 /// Median of some values (NaN when empty).
-fn median(mut values: Vec<f64>) -> f64 {
+pub fn median(mut values: Vec<f64>) -> f64 {
     values.retain(|v| !v.is_nan());
     if values.is_empty() {
         return f64::NAN;

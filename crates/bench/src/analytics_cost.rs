@@ -1,0 +1,245 @@
+//! `analytics-cost`: what recording every request costs at saturation.
+//!
+//! One mock and two gateways in front of it, identical but for `[analytics] enabled`, run the
+//! same load in alternating order over many rounds (off/on, then on/off, ...), so that drift
+//! in this shared, noisy machine hits both sides alike. The baseline (analytics off) is
+//! measured in the same run, round by round. The report gives medians of throughput and of
+//! gateway CPU per request, the cost by median throughput and by the median of the rounds'
+//! paired ratios, and proves the "on" gateway really stored the events it was sent.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context as _};
+use clap::Args;
+use http_body_util::{BodyExt as _, Full};
+use hyper::{Request, Uri};
+
+use crate::children::WorkDir;
+use crate::load::{self, Load};
+use crate::report::{median, RunStats, Scenario};
+use crate::{binary_dir, cpu_model, measure, start, utc_now, Side};
+
+/// The issue's target: analytics costs under 5 % of throughput at saturation.
+const TARGET_COST: f64 = 0.05;
+/// Index of the gateway with analytics off in [`crate::Setup::gateways`].
+const OFF: usize = 0;
+/// Index of the gateway with analytics on.
+const ON: usize = 1;
+
+#[derive(Debug, Args)]
+pub struct AnalyticsCostArgs {
+    /// Rounds; each runs both gateways once, in alternating order.
+    #[arg(long, default_value_t = 10)]
+    rounds: usize,
+    /// Concurrent connections (saturation on this kind of machine from ~16).
+    #[arg(long, default_value_t = 32)]
+    concurrency: usize,
+    /// Requests per measured run.
+    #[arg(long, default_value_t = 20_000)]
+    requests: u64,
+    /// Time cap of each measured run, in seconds.
+    #[arg(long, default_value_t = 30)]
+    duration_secs: u64,
+    /// Warm-up requests before each measured run.
+    #[arg(long, default_value_t = 500)]
+    warmup: u64,
+    /// Streamed or plain requests.
+    #[arg(long, value_enum, default_value = "non-streaming")]
+    scenario: Scenario,
+    /// Directory holding the `switchyard` and `switchyard-mock` binaries.
+    #[arg(long)]
+    release_dir: Option<PathBuf>,
+    /// Also write the results as a Markdown section to this file (overwritten).
+    #[arg(long)]
+    markdown: Option<PathBuf>,
+    /// A/A control: both gateways run with analytics off, so any "cost" reported is the
+    /// bench's own bias and noise.
+    #[arg(long)]
+    control: bool,
+    /// `[analytics] database` of the "on" gateway, e.g. `postgres://127.0.0.1/test` or
+    /// `:memory:` (default: the SQLite file beside its config).
+    #[arg(long)]
+    database: Option<String>,
+}
+
+/// One round: the same load through both gateways.
+struct Round {
+    off: RunStats,
+    on: RunStats,
+}
+
+/// Runs the comparison; `Ok(false)` when a request failed or events went missing.
+pub async fn run(args: &AnalyticsCostArgs) -> anyhow::Result<bool> {
+    let bin_dir = binary_dir(args.release_dir.as_ref())?;
+    let work = WorkDir::create()?;
+    let mut setup = start(
+        &bin_dir,
+        &work,
+        &[false, !args.control],
+        args.database.as_deref(),
+    )?;
+    eprintln!(
+        "mock on {}, analytics off on {}, on on {}",
+        setup.direct_uri, setup.gateways[OFF].uri, setup.gateways[ON].uri
+    );
+    let load = Load {
+        concurrency: args.concurrency.max(1),
+        requests: args.requests,
+        max_duration: Duration::from_secs(args.duration_secs.max(1)),
+    };
+    let mut rounds = Vec::new();
+    let mut sent_on = 0u64;
+    for round in 0..args.rounds.max(1) {
+        let order = if round % 2 == 0 { [OFF, ON] } else { [ON, OFF] };
+        let mut pair = [None, None];
+        for gateway in order {
+            let stats = measure(
+                &mut setup,
+                args.scenario,
+                Side::Gateway(gateway),
+                load,
+                args.warmup,
+            )
+            .await
+            .with_context(|| format!("round {}", round + 1))?;
+            if gateway == ON {
+                sent_on += stats.ok + stats.errors + args.warmup;
+            }
+            pair[gateway] = Some(stats);
+        }
+        let [Some(off), Some(on)] = pair else {
+            bail!("round {} lost a run", round + 1);
+        };
+        eprintln!(
+            "round {}: off {:.0} req/s {:.1} µs/req, on {:.0} req/s {:.1} µs/req",
+            round + 1,
+            off.throughput,
+            off.gateway_cpu_us,
+            on.throughput,
+            on.gateway_cpu_us
+        );
+        rounds.push(Round { off, on });
+    }
+    // The writer flushes a partial batch on its tick (1 s by default).
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let stored = if args.control {
+        sent_on
+    } else {
+        stored_requests(&setup.gateways[ON].base).await?
+    };
+    let errors: u64 = rounds.iter().map(|r| r.off.errors + r.on.errors).sum();
+    let text = report(args, &rounds, sent_on, stored);
+    println!("{text}");
+    if let Some(path) = &args.markdown {
+        let header = format!(
+            "Machine: {} CPUs ({}), {}. Command: `{}`.\n\n",
+            std::thread::available_parallelism().map_or(0, usize::from),
+            cpu_model(),
+            utc_now(),
+            std::env::args().collect::<Vec<_>>().join(" ")
+        );
+        std::fs::write(path, header + &text)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(errors == 0 && stored == sent_on)
+}
+
+/// The number of requests the gateway at `base` has stored, from its analytics API.
+async fn stored_requests(base: &str) -> anyhow::Result<u64> {
+    let client = load::client(1);
+    let uri: Uri = format!("{base}/api/analytics/summary?since=1d").parse()?;
+    let request = Request::get(uri)
+        .body(Full::default())
+        .context("cannot build the summary request")?;
+    let response = client
+        .request(request)
+        .await
+        .context("summary request failed")?;
+    let status = response.status();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .context("summary body")?
+        .to_bytes();
+    if !status.is_success() {
+        bail!(
+            "summary answered {status}: {}",
+            String::from_utf8_lossy(&body)
+        );
+    }
+    let json: serde_json::Value = serde_json::from_slice(&body).context("summary JSON")?;
+    json["total"]["requests"]
+        .as_u64()
+        .ok_or_else(|| anyhow!("summary has no total.requests: {json}"))
+}
+
+/// The Markdown report: per-round figures, medians, the cost and the verdict.
+fn report(args: &AnalyticsCostArgs, rounds: &[Round], sent_on: u64, stored: u64) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} requests at concurrency {}, {} rounds (order alternating), warm-up {} per run.\n",
+        args.scenario.name(),
+        args.concurrency,
+        rounds.len(),
+        args.warmup
+    );
+    let _ = writeln!(
+        out,
+        "| round | off: req/s | on: req/s | on/off | off: CPU µs/req | on: CPU µs/req |"
+    );
+    let _ = writeln!(out, "|---:|---:|---:|---:|---:|---:|");
+    for (i, r) in rounds.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "| {} | {:.0} | {:.0} | {:.3} | {:.1} | {:.1} |",
+            i + 1,
+            r.off.throughput,
+            r.on.throughput,
+            r.on.throughput / r.off.throughput,
+            r.off.gateway_cpu_us,
+            r.on.gateway_cpu_us
+        );
+    }
+    let med = |f: fn(&Round) -> f64| median(rounds.iter().map(f).collect());
+    let off = med(|r| r.off.throughput);
+    let on = med(|r| r.on.throughput);
+    let paired = med(|r| r.on.throughput / r.off.throughput);
+    let cpu_off = med(|r| r.off.gateway_cpu_us);
+    let cpu_on = med(|r| r.on.gateway_cpu_us);
+    let _ = writeln!(
+        out,
+        "| **median** | **{off:.0}** | **{on:.0}** | **{paired:.3}** | **{cpu_off:.1}** | **{cpu_on:.1}** |\n"
+    );
+    let by_median = 1.0 - on / off;
+    let by_pairs = 1.0 - paired;
+    let verdict = |cost: f64| {
+        if cost < TARGET_COST {
+            "pass"
+        } else {
+            "**FAIL**"
+        }
+    };
+    let _ = writeln!(
+        out,
+        "- Cost by median throughput: **{:.1} %** ({})\n\
+         - Cost by the median of the rounds' on/off ratios: **{:.1} %** ({})\n\
+         - Gateway CPU per request: {cpu_off:.1} → {cpu_on:.1} µs ({:+.1} µs)\n\
+         - Events stored by the \"on\" gateway: {stored} of {sent_on} requests sent ({})",
+        by_median * 100.0,
+        verdict(by_median),
+        by_pairs * 100.0,
+        verdict(by_pairs),
+        cpu_on - cpu_off,
+        if stored == sent_on {
+            "all"
+        } else {
+            "**MISSING EVENTS**"
+        }
+    );
+    out
+}

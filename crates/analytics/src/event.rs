@@ -75,7 +75,12 @@ impl CacheStatus {
 ///
 /// The cost fields may be left `None`: the writer fills them from the price table (off the
 /// request path). Timestamps are unix milliseconds; latencies are milliseconds.
+///
+/// Its JSON form is also the SQLite store's stored form (see `store::segment`): every field
+/// defaults when absent, so segments written before a field was added still decode. Rename
+/// no field without a migration.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RequestEvent {
     /// Store-assigned identity (unique with `ts_ms`); 0 until the writer assigns it.
     #[serde(default)]

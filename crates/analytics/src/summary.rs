@@ -314,9 +314,24 @@ impl<'a> ScanRow<'a> {
     }
 }
 
+/// Money is summed in whole femto-dollars (1e-15 USD): integer sums do not depend on the
+/// order events arrive in, so every store (SQLite segments come in batch order, PostgreSQL
+/// in time order) gives the same figures to the last digit, far below any real price.
+const FEMTO_PER_USD: f64 = 1e15;
+
+fn femto(usd: f64) -> i128 {
+    (usd * FEMTO_PER_USD).round() as i128
+}
+
+fn usd(femto: i128) -> f64 {
+    femto as f64 / FEMTO_PER_USD
+}
+
 #[derive(Debug, Default)]
 struct Acc {
     stats: Stats,
+    /// Cost, cache, router and prompt-cache savings, in femto-dollars.
+    money: [i128; 4],
     latency: Vec<f64>,
     ttft: Vec<f64>,
     overhead: Vec<f64>,
@@ -334,13 +349,13 @@ impl Acc {
         s.cache_creation_input_tokens += r.cache_creation_input_tokens;
         s.reasoning_tokens += r.reasoning_tokens;
         match r.cost_usd {
-            Some(c) => s.cost_usd += c,
+            Some(c) => self.money[0] += femto(c),
             None => s.unpriced_requests += 1,
         }
         s.estimated_requests += u64::from(r.tokens_estimated);
-        s.cache_savings_usd += r.cache_savings_usd;
-        s.router_savings_usd += r.router_savings_usd;
-        s.prompt_cache_savings_usd += r.prompt_cache_savings_usd;
+        self.money[1] += femto(r.cache_savings_usd);
+        self.money[2] += femto(r.router_savings_usd);
+        self.money[3] += femto(r.prompt_cache_savings_usd);
         if let Some(c) = r.cache_status {
             if c != CacheStatus::Bypass {
                 s.cache_lookups += 1;
@@ -363,7 +378,12 @@ impl Acc {
         }
         s.cache_hit_rate =
             (s.cache_lookups > 0).then(|| s.cache_hits as f64 / s.cache_lookups as f64);
-        s.savings_usd = s.cache_savings_usd + s.router_savings_usd + s.prompt_cache_savings_usd;
+        let [cost, cache, router, prompt_cache] = self.money;
+        s.cost_usd = usd(cost);
+        s.cache_savings_usd = usd(cache);
+        s.router_savings_usd = usd(router);
+        s.prompt_cache_savings_usd = usd(prompt_cache);
+        s.savings_usd = usd(cache + router + prompt_cache);
         s.latency_ms = percentiles(&mut self.latency);
         s.ttft_ms = percentiles(&mut self.ttft);
         s.overhead_ms = percentiles(&mut self.overhead);

@@ -29,17 +29,14 @@ impl Drop for TempDir {
 }
 
 #[tokio::test]
-async fn events_round_trip_exactly_and_inserts_are_idempotent() {
+async fn events_round_trip_exactly() {
+    // (No duplicate-insert case: a SQLite insert that failed was rolled back, so the
+    // writer never re-sends events that landed; see `EventStore`.)
     let dir = TempDir::new();
     let store = SqliteStore::open(&dir.0.join("a.db")).await.unwrap();
     let events = sample_events(120);
     store.insert(Arc::new(events[..60].to_vec())).await.unwrap();
     store.insert(Arc::new(events[60..].to_vec())).await.unwrap();
-    // A retried batch that had landed changes nothing.
-    store
-        .insert(Arc::new(events[50..70].to_vec()))
-        .await
-        .unwrap();
 
     let recent = store.recent(1000).await.unwrap();
     assert_eq!(recent.len(), 120);
@@ -93,7 +90,7 @@ async fn file_is_wal_migrated_once_and_reopens() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(versions, [1, 2]);
+    assert_eq!(versions, [1, 2, 3]);
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@ use std::{future::Future, path::Path, pin::Pin, sync::Arc, time::Duration};
 
 mod columns;
 pub mod postgres;
+mod segment;
 pub mod sqlite;
 
 pub use postgres::PostgresStore;
@@ -36,8 +37,11 @@ pub enum StoreError {
 
 /// A place events are written to and summarised from.
 ///
-/// Implementations must make `insert` idempotent per `(ts_ms, event_id)`: the writer retries
-/// a batch whose outcome it did not learn.
+/// `insert` is all or nothing. The writer retries a batch whose insert failed, so a store
+/// whose error can hide a write that did land (a network store: a timeout, a connection
+/// cut at commit) must make inserting the same events again harmless; PostgreSQL ignores
+/// rows whose `(ts_ms, event_id)` it already has. SQLite's errors are never ambiguous (a
+/// local transaction that failed was rolled back), so its segments need no such key.
 pub trait EventStore: Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn kind(&self) -> &'static str;
@@ -45,7 +49,8 @@ pub trait EventStore: Send + Sync + 'static {
     /// Writes a batch (all or nothing).
     fn insert(&self, batch: Arc<Vec<RequestEvent>>) -> BoxFuture<'_, Result<(), StoreError>>;
 
-    /// Feeds the events of `agg`'s range to it in `(ts_ms, event_id)` order.
+    /// Feeds the events of `agg`'s range to it, in any order (it may also be fed events
+    /// outside the range: it skips them).
     fn scan(&self, agg: Aggregator) -> BoxFuture<'_, Result<Aggregator, StoreError>>;
 
     /// The latest `limit` events, newest first.

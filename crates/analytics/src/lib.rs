@@ -18,6 +18,7 @@ mod report;
 pub mod store;
 mod summary;
 mod timeparse;
+mod tokenizer;
 
 pub use config::{AnalyticsConfig, StoreTarget, DEFAULT_SQLITE_FILE};
 pub use event::{hash_client_key, now_millis, unix_millis, CacheStatus, RequestEvent, TokenUsage};
@@ -37,3 +38,4 @@ pub use summary::{
     SummaryQuery, MAX_BUCKETS,
 };
 pub use timeparse::{format_rfc3339, parse_duration, parse_time};
+pub use tokenizer::{count_tokens, estimate_usage_from_text};

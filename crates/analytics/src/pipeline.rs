@@ -14,6 +14,7 @@ use crate::{
     redact::redact_secrets,
     store::{open_store, BoxFuture, EventStore, StoreError},
     summary::{Aggregator, Summary, SummaryQuery},
+    tokenizer::estimate_usage_from_text,
 };
 use std::{
     collections::{hash_map::RandomState, VecDeque},
@@ -310,6 +311,39 @@ struct Writer {
     ids: EventIds,
 }
 
+/// Tokens of an answer whose provider reported none, counted from the texts the gateway
+/// attached (on the blocking pool: the tokenizer is CPU work, and loads once), else from
+/// the byte sizes.
+async fn estimate(event: &mut RequestEvent) -> crate::event::TokenUsage {
+    let (input_bytes, output_bytes) = (event.input_bytes, event.output_bytes);
+    if event.prompt_text.is_none() && event.completion_text.is_none() {
+        return crate::prices::estimate_usage(input_bytes, output_bytes);
+    }
+    let prompt = event.prompt_text.take();
+    let completion = event.completion_text.take();
+    let counted = tokio::task::spawn_blocking(move || {
+        let usage = estimate_usage_from_text(
+            prompt.as_deref(),
+            completion.as_deref(),
+            input_bytes,
+            output_bytes,
+        );
+        (usage, prompt, completion)
+    })
+    .await;
+    match counted {
+        Ok((usage, prompt, completion)) => {
+            event.prompt_text = prompt;
+            event.completion_text = completion;
+            usage
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "analytics: token count failed; estimating from bytes");
+            crate::prices::estimate_usage(input_bytes, output_bytes)
+        }
+    }
+}
+
 async fn wait_inflight(
     inflight: &mut Option<Inflight>,
 ) -> (Arc<Vec<RequestEvent>>, Result<(), StoreError>) {
@@ -328,12 +362,15 @@ async fn sleep_until(at: Option<Instant>) {
 
 impl Writer {
     /// Prices, redacts and stamps one event, and counts it in the metrics.
-    fn prepare(&mut self, mut event: RequestEvent) -> RequestEvent {
+    async fn prepare(&mut self, mut event: RequestEvent) -> RequestEvent {
         if event.ts_ms == 0 {
             event.ts_ms = now_millis();
         }
         if event.event_id == 0 {
             event.event_id = self.ids.next();
+        }
+        if event.usage.is_none() && !event.is_error() {
+            event.usage = Some(estimate(&mut event).await);
         }
         if self.config.record_text {
             event.prompt_text = event.prompt_text.as_deref().map(redact_secrets);
@@ -368,7 +405,7 @@ impl Writer {
             while !closed {
                 match self.rx.try_recv() {
                     Ok(event) => {
-                        let event = self.prepare(event);
+                        let event = self.prepare(event).await;
                         pending.push_back(event);
                     }
                     Err(mpsc::error::TryRecvError::Empty) => break,

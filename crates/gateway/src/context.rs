@@ -1,7 +1,10 @@
 //! Per-request facts, gathered as the request moves through the stages and read at the end
 //! by the response headers and the analytics event.
 
-use crate::state::{AppState, Deployment};
+use crate::{
+    state::{AppState, Deployment},
+    transcript::RequestTexts,
+};
 use std::{
     sync::Arc,
     time::{Duration, Instant, SystemTime},
@@ -16,7 +19,8 @@ pub struct RequestId(pub http::HeaderValue);
 #[derive(Debug, Clone, Copy)]
 pub struct ClientKey(pub usize);
 
-/// Everything known about one request. Holds no prompt or completion text.
+/// Everything known about one request. Holds no prompt or completion text, except in
+/// [`RequestContext::texts`] when analytics needs it.
 #[derive(Debug)]
 pub struct RequestContext {
     /// Request id.
@@ -61,6 +65,10 @@ pub struct RequestContext {
     pub error: Option<ErrorKind>,
     /// The client's W3C `traceparent` header, if any (the parent of the request's span).
     pub traceparent: Option<http::HeaderValue>,
+    /// Prompt and completion text, only when analytics needs them: the upstream reported
+    /// no usage (tokens are then counted from the text), or `analytics.record_text` is on.
+    /// Never logged.
+    pub texts: Option<Box<RequestTexts>>,
 }
 
 impl RequestContext {
@@ -88,6 +96,7 @@ impl RequestContext {
             status: 200,
             error: None,
             traceparent: None,
+            texts: None,
         }
     }
 
@@ -108,6 +117,12 @@ impl RequestContext {
     /// Time spent in the gateway itself so far: total minus upstream waits.
     pub fn overhead(&self) -> Duration {
         self.received.elapsed().saturating_sub(self.upstream_wait)
+    }
+
+    /// Whether analytics wants this request's text: it records text, or (with
+    /// `usage_missing`) it must count the tokens the upstream did not report.
+    pub fn wants_texts(&self, state: &AppState, usage_missing: bool) -> bool {
+        state.analytics.is_enabled() && (usage_missing || state.analytics.config().record_text)
     }
 
     /// The name of the provider that answered, if any.

@@ -12,6 +12,7 @@ pub mod resilience;
 pub mod routes;
 pub mod state;
 pub mod telemetry;
+pub mod transcript;
 
 pub use app::{router, serve};
 pub use config::{Config, ConfigError};

@@ -7,7 +7,7 @@ use switchyard_analytics::{unix_millis, RequestEvent, TokenUsage};
 use switchyard_protocol::ErrorKind;
 
 /// Called exactly once per request, when its response (or stream) is complete.
-pub fn request_finished(state: &AppState, ctx: &RequestContext) {
+pub fn request_finished(state: &AppState, ctx: &mut RequestContext) {
     if state.analytics.is_enabled() {
         state.analytics.record(event(state, ctx));
     }
@@ -34,10 +34,16 @@ pub fn request_finished(state: &AppState, ctx: &RequestContext) {
 }
 
 /// The analytics event of a finished request.
-fn event(state: &AppState, ctx: &RequestContext) -> RequestEvent {
+fn event(state: &AppState, ctx: &mut RequestContext) -> RequestEvent {
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
     let provider = ctx.provider.and_then(|i| state.provider(i));
     let total = ctx.received.elapsed();
+    // Moved, not copied: the writer counts their tokens or keeps them (redacted), per config.
+    let texts = ctx.texts.take().map(|t| *t);
+    let (prompt_text, completion_text) = match texts {
+        Some(t) => (Some(t.prompt), Some(t.completion)),
+        None => (None, None),
+    };
     RequestEvent {
         ts_ms: unix_millis(ctx.received_at),
         request_id: ctx.request_id.0.to_str().unwrap_or_default().to_owned(),
@@ -71,6 +77,8 @@ fn event(state: &AppState, ctx: &RequestContext) -> RequestEvent {
         ttft_ms: ctx.time_to_first_token.map(ms),
         upstream_ms: ms(ctx.upstream_wait),
         overhead_ms: ms(total.saturating_sub(ctx.upstream_wait)),
+        prompt_text,
+        completion_text,
         ..RequestEvent::default()
     }
 }

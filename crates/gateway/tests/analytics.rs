@@ -195,3 +195,109 @@ async fn recent_count(h: &Harness) -> usize {
         .unwrap();
     body["events"].as_array().map_or(0, Vec::len)
 }
+
+/// An OpenAI-compatible server (as some local ones do) that reports no `usage`: the event is
+/// priced on estimated tokens, marked as such, never booked as a free request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_without_usage_are_priced_on_estimated_tokens() {
+    let upstream = axum::Router::new().route(
+        "/v1/chat/completions",
+        axum::routing::post(|| async {
+            axum::Json(json!({
+                "id": "chatcmpl-1", "object": "chat.completion", "created": 1,
+                "model": "bare-model",
+                "choices": [{"index": 0, "finish_reason": "stop",
+                    "message": {"role": "assistant", "content": "fn main() { println!(\"hi\"); }"}}]
+            }))
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, upstream).await;
+    });
+    let config = ALL_KINDS.replace(
+        "max_body_bytes = 65536",
+        "max_body_bytes = 65536\nadmin_key = \"admin-key-for-tests\"",
+    ) + &format!(
+        r#"
+[providers.bare]
+kind = "openai"
+base_url = "http://{addr}/v1"
+[models.bare]
+deployments = [{{ provider = "bare", model = "bare-model", input_cost_per_mtok = 1.0, output_cost_per_mtok = 4.0 }}]
+"#
+    );
+    let h = Harness::start_with(&config, MockBehavior::default(), true).await;
+    let r = h
+        .post(
+            "/v1/chat/completions",
+            &json!({"model": "bare", "messages": [{"role": "user", "content": "print hi in Rust"}]}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let events = recent(&h, 1).await;
+    let e = &events[0];
+    assert_eq!(e["usage"]["estimated"], true, "{e}");
+    assert_eq!(e["cost_estimated"], true);
+    let (input, output) = (
+        e["usage"]["input_tokens"].as_f64().unwrap(),
+        e["usage"]["output_tokens"].as_f64().unwrap(),
+    );
+    assert!(input > 0.0 && output > 0.0, "{e}");
+    let expected = (input * 1.0 + output * 4.0) / 1e6;
+    assert!((e["cost_usd"].as_f64().unwrap() - expected).abs() < 1e-12);
+    // Counted from the text, not from the JSON body's size: "print hi in Rust" is a few
+    // tokens, the body ~90 bytes.
+    assert!(input < 15.0, "{input}");
+    assert!(e["prompt_text"].is_null() && e["completion_text"].is_null());
+}
+
+/// `record_text = true` keeps the prompt and completion, secrets redacted; streamed answers
+/// too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn record_text_keeps_redacted_text_of_plain_and_streamed_answers() {
+    let config = ALL_KINDS.replace(
+        "max_body_bytes = 65536",
+        "max_body_bytes = 65536\nadmin_key = \"admin-key-for-tests\"",
+    );
+    let settings = switchyard_analytics::AnalyticsConfig {
+        database: Some(":memory:".into()),
+        flush_interval_ms: 20,
+        record_text: true,
+        ..Default::default()
+    };
+    let behavior = MockBehavior {
+        response_text: Some("answer text here".into()),
+        ..MockBehavior::default()
+    };
+    let h = Harness::start_with_analytics(&config, behavior, Some(settings)).await;
+    let secret = "my key is sk-proj-abcdefghijklmnopqrstuvwxyz0123456789";
+    for stream in [false, true] {
+        let r = h
+            .post(
+                "/v1/chat/completions",
+                &json!({"model": "openai-model", "stream": stream,
+                        "messages": [{"role": "user", "content": secret}]}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let _ = r.text().await.unwrap();
+    }
+    let events = recent(&h, 2).await;
+    for e in &events {
+        let prompt = e["prompt_text"].as_str().unwrap_or_default();
+        assert!(prompt.contains("my key is"), "{e}");
+        assert!(
+            !prompt.contains("abcdefghijklmnopqrstuvwxyz"),
+            "secret kept: {prompt}"
+        );
+        let completion = e["completion_text"].as_str().unwrap_or_default();
+        assert!(completion.contains("answer text here"), "{e}");
+    }
+    assert!(events.iter().any(|e| e["stream"] == true));
+}

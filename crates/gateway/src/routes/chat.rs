@@ -9,6 +9,7 @@ use crate::{
     resilience::{Attempt, Failover},
     routes::stream,
     state::AppState,
+    transcript::{completion_text, prompt_text, RequestTexts},
 };
 use axum::{
     extract::{Request, State},
@@ -16,7 +17,7 @@ use axum::{
     Extension,
 };
 use std::{sync::Arc, time::Instant};
-use switchyard_protocol::{codec, StopReason, WireFormat};
+use switchyard_protocol::{codec, StopReason, Usage, WireFormat};
 use switchyard_providers::CallOptions;
 
 /// OpenAI chat completions.
@@ -62,7 +63,8 @@ async fn handle(
         // Cache lookup goes here (cache seam): a hit re-encodes the stored response.
         let mut failover = Failover::new(&state, route, &mut ctx);
         if req.stream {
-            let opened = stream::open(&mut failover, &req, &parts, &mut ctx).await?;
+            let mut opened = stream::open(&mut failover, &req, &parts, &mut ctx).await?;
+            opened.keep_request(&state, &ctx, req);
             return Ok(Outcome::Stream(Box::new(opened)));
         }
         let mut resp = loop {
@@ -83,7 +85,16 @@ async fn handle(
             resp.created = unix_now();
         }
         // Code validation goes here (codeintel seam), then cache store.
-        ctx.usage = Some(resp.usage);
+        // An answer without a `usage` object decodes as all zeros; no real request has zero
+        // prompt tokens, so that means "not reported" and analytics estimates the tokens
+        // (marked as estimated) instead of booking a free request.
+        ctx.usage = (resp.usage != Usage::default()).then_some(resp.usage);
+        if ctx.wants_texts(&state, ctx.usage.is_none()) {
+            ctx.texts = Some(Box::new(RequestTexts {
+                prompt: prompt_text(&req),
+                completion: completion_text(&resp.content),
+            }));
+        }
         if !resp.model.is_empty() {
             ctx.upstream_model = Some(Arc::from(resp.model.as_str()));
         }
@@ -94,11 +105,11 @@ async fn handle(
     }
     .await;
     match result {
-        Ok(Outcome::Complete(body)) => finish(&state, &ctx, json_response(body)),
+        Ok(Outcome::Complete(body)) => finish(&state, &mut ctx, json_response(body)),
         Ok(Outcome::Stream(opened)) => stream::respond(state, ctx, *opened),
         Err(e) => {
             let response = error_response(format, &e, &mut ctx);
-            finish(&state, &ctx, response)
+            finish(&state, &mut ctx, response)
         }
     }
 }

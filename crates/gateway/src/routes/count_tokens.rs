@@ -2,6 +2,7 @@
 //! forwarded to the alias's Anthropic deployment when it has one, else estimated.
 
 use super::{finish, json_response, read_body};
+use crate::transcript::{image_count, prompt_text};
 use crate::{
     context::{RequestContext, RequestId},
     error::{error_response, GatewayError},
@@ -16,8 +17,8 @@ use axum::{
 use http::HeaderValue;
 use serde_json::{Map, Value};
 use std::{sync::Arc, time::Instant};
-use switchyard_analytics::ESTIMATE_BYTES_PER_TOKEN;
-use switchyard_protocol::{codec, ApiError, ChatRequest, ContentPart, ErrorKind, Tool, WireFormat};
+use switchyard_analytics::{count_tokens, ESTIMATE_BYTES_PER_TOKEN};
+use switchyard_protocol::{codec, ApiError, ChatRequest, ErrorKind, WireFormat};
 use switchyard_providers::{CallOptions, ProviderKind};
 
 /// Counts the input tokens of an Anthropic messages request.
@@ -73,7 +74,7 @@ pub async fn count(
         // Validate as a messages request (count_tokens bodies carry no max_tokens).
         fields.entry("max_tokens").or_insert(Value::from(1));
         let req = codec::decode_request(format, &switchyard_protocol::to_json_vec(&fields)?)?;
-        let estimate = serde_json::json!({ "input_tokens": estimate_input_tokens(&req) });
+        let estimate = serde_json::json!({ "input_tokens": estimate_input_tokens(&req).await });
         Ok((switchyard_protocol::to_json_vec(&estimate)?, true))
     }
     .await;
@@ -88,47 +89,27 @@ pub async fn count(
         }
         Err(e) => error_response(format, &e, &mut ctx),
     };
-    finish(&state, &ctx, response)
+    finish(&state, &mut ctx, response)
 }
 
-/// A tokenizer-free estimate, with the same bytes-per-token figure analytics uses for
-/// answers without reported usage, plus a few
-/// tokens of framing per message and tool.
-pub fn estimate_input_tokens(req: &ChatRequest) -> u64 {
-    let mut bytes = 0usize;
-    let mut framing = 0u64;
-    for m in &req.messages {
-        framing += 4;
-        for part in &m.content {
-            bytes += part_bytes(part);
-        }
-    }
-    for t in &req.tools {
-        framing += 8;
-        bytes += match t {
-            Tool::Function(f) => {
-                f.name.len()
-                    + f.description.as_deref().map_or(0, str::len)
-                    + f.parameters.to_string().len()
-            }
-            Tool::Other { value, .. } => value.to_string().len(),
-        };
-    }
-    (bytes as u64).div_ceil(ESTIMATE_BYTES_PER_TOKEN) + framing
-}
+/// Tokens a typical image (a screenshot) costs; providers bill images by size, not text.
+const IMAGE_TOKENS: u64 = 1500;
 
-fn part_bytes(part: &ContentPart) -> usize {
-    match part {
-        ContentPart::Text { text, .. } => text.len(),
-        ContentPart::Thinking { text, .. } => text.len(),
-        ContentPart::ToolCall {
-            name, arguments, ..
-        } => name.len() + arguments.len(),
-        ContentPart::ToolResult { content, .. } => content.iter().map(part_bytes).sum(),
-        // Images are priced by size upstream; a typical screenshot is ~1.5k tokens.
-        ContentPart::Image { .. } => 6000,
-        ContentPart::Other { value, .. } => value.to_string().len(),
-    }
+/// An estimate: the prompt's text counted by analytics' tokenizer (`o200k_base`: exact for
+/// OpenAI's current models, within ~10–20 % for Claude's), plus a few tokens of framing per
+/// message and tool, and [`IMAGE_TOKENS`] per image. Counting runs on the blocking pool;
+/// should the tokenizer be unavailable, the text's bytes / 4 stand in.
+pub async fn estimate_input_tokens(req: &ChatRequest) -> u64 {
+    let framing = 3 * req.messages.len() as u64
+        + 8 * req.tools.len() as u64
+        + IMAGE_TOKENS * image_count(req);
+    let text = prompt_text(req);
+    let bytes = text.len() as u64;
+    let counted = tokio::task::spawn_blocking(move || count_tokens(&text))
+        .await
+        .ok()
+        .flatten();
+    counted.unwrap_or_else(|| bytes.div_ceil(ESTIMATE_BYTES_PER_TOKEN)) + framing
 }
 
 #[cfg(test)]
@@ -136,15 +117,30 @@ mod tests {
     use super::*;
     use switchyard_protocol::{Message, Role};
 
-    #[test]
-    fn estimate_grows_with_text_and_tools() {
+    #[tokio::test]
+    async fn estimate_counts_text_tokens_and_framing() {
         let mut req = ChatRequest::new(WireFormat::Anthropic, "m");
         req.messages
-            .push(Message::text(Role::User, "x".repeat(400)));
-        let base = estimate_input_tokens(&req);
-        assert_eq!(base, 100 + 4);
+            .push(Message::text(Role::User, "Hello, world!"));
         req.messages
-            .push(Message::text(Role::Assistant, "y".repeat(40)));
-        assert_eq!(estimate_input_tokens(&req), base + 10 + 4);
+            .push(Message::text(Role::Assistant, "x".repeat(400)));
+        let estimate = estimate_input_tokens(&req).await;
+        let text = count_tokens(&prompt_text(&req)).unwrap();
+        assert_eq!(
+            estimate,
+            text + 2 * 3,
+            "text tokens plus framing per message"
+        );
+        // "Hello, world!" is 4 tokens; 400 repeated letters compress to far fewer than the
+        // 100 the bytes/4 rule would say; role names and newlines add a few.
+        assert!((6..60).contains(&text), "{text}");
+        req.messages.push(Message::text(Role::User, "look"));
+        if let Some(m) = req.messages.last_mut() {
+            m.content.push(switchyard_protocol::ContentPart::Image {
+                source: switchyard_protocol::ImageSource::Url("https://example.com/a.png".into()),
+                extra: Default::default(),
+            });
+        }
+        assert!(estimate_input_tokens(&req).await >= estimate + IMAGE_TOKENS);
     }
 }

@@ -62,7 +62,7 @@ pub async fn create(
         Ok(bytes) => json_response(bytes),
         Err(e) => error_response(format, &e, &mut ctx),
     };
-    finish(&state, &ctx, response)
+    finish(&state, &mut ctx, response)
 }
 
 fn invalid(param: &str, message: &str) -> GatewayError {

@@ -60,7 +60,11 @@ pub(crate) fn json_response(body: impl Into<Body>) -> Response {
 
 /// Ends a request answered in one piece: the gateway's headers, then its one record
 /// (streams do both in their relay instead).
-pub(crate) fn finish(state: &AppState, ctx: &RequestContext, mut response: Response) -> Response {
+pub(crate) fn finish(
+    state: &AppState,
+    ctx: &mut RequestContext,
+    mut response: Response,
+) -> Response {
     respond_headers(state, ctx, &mut response);
     crate::observe::request_finished(state, ctx);
     response

@@ -9,6 +9,7 @@ use crate::{
     resilience::{Failover, InFlight},
     routes::chat::call_options,
     state::AppState,
+    transcript::{prompt_text, RequestTexts},
 };
 use axum::{body::Body, response::Response};
 use bytes::Bytes;
@@ -21,7 +22,7 @@ const COALESCE_LIMIT: usize = 16 * 1024;
 use switchyard_protocol::{
     codec::AnyStreamEncoder, BlockDelta, ChatRequest, ErrorKind, StreamEvent,
 };
-use switchyard_providers::{CallOptions, Provider, ProviderError, UpstreamStream};
+use switchyard_providers::{CallOptions, Provider, ProviderError, ProviderKind, UpstreamStream};
 
 /// An upstream stream that has produced its first content.
 pub struct Opened {
@@ -31,6 +32,25 @@ pub struct Opened {
     encoder: AnyStreamEncoder,
     /// Keeps the deployment's in-flight count until the stream ends.
     _in_flight: InFlight,
+    /// The request, kept for analytics when the answer's text may be needed at the end
+    /// (see [`Opened::keep_request`]).
+    request: Option<ChatRequest>,
+}
+
+impl Opened {
+    /// Keeps `req` until the stream ends when analytics may need its text: it records
+    /// text, or the answering provider is an OpenAI-compatible server, which may end a
+    /// stream without usage (Anthropic, Gemini and Azure always report it). Other streams
+    /// drop the request now rather than hold its memory for the stream's life.
+    pub fn keep_request(&mut self, state: &AppState, ctx: &RequestContext, req: ChatRequest) {
+        let compatible = ctx
+            .provider
+            .and_then(|i| state.provider(i))
+            .is_some_and(|p| p.settings().kind == ProviderKind::OpenAi);
+        if ctx.wants_texts(state, compatible) {
+            self.request = Some(req);
+        }
+    }
 }
 
 /// Whether an event commits the stream: once it is sent, the client has seen content and
@@ -62,6 +82,7 @@ pub async fn open(
                 prefetched,
                 encoder,
                 _in_flight: attempt.in_flight,
+                request: None,
             });
         }
     }
@@ -114,6 +135,8 @@ struct Relay {
     ctx: RequestContext,
     opened: Opened,
     done: bool,
+    /// The answer's text, gathered only while the request is kept for analytics.
+    completion: String,
 }
 
 impl Drop for Relay {
@@ -123,7 +146,14 @@ impl Drop for Relay {
             // dropping its connection here.
             self.ctx.status = 499;
         }
-        observe::request_finished(&self.state, &self.ctx);
+        if self.ctx.wants_texts(&self.state, self.ctx.usage.is_none()) {
+            let prompt = self.opened.request.as_ref().map(prompt_text);
+            self.ctx.texts = Some(Box::new(RequestTexts {
+                prompt: prompt.unwrap_or_default(),
+                completion: std::mem::take(&mut self.completion),
+            }));
+        }
+        observe::request_finished(&self.state, &mut self.ctx);
     }
 }
 
@@ -139,6 +169,14 @@ impl Relay {
                     _ => 0,
                 };
                 self.ctx.output_bytes += n as u64;
+                if self.opened.request.is_some() {
+                    if let BlockDelta::Text(t)
+                    | BlockDelta::ToolArguments(t)
+                    | BlockDelta::Thinking(t) = delta
+                    {
+                        self.completion.push_str(t);
+                    }
+                }
             }
             _ => {}
         }
@@ -236,6 +274,7 @@ pub fn respond(state: Arc<AppState>, ctx: RequestContext, opened: Opened) -> Res
         ctx,
         opened,
         done: false,
+        completion: String::new(),
     };
     let body = futures_util::stream::unfold(relay, |mut relay| async move {
         let chunk = relay.next_chunk().await?;

@@ -67,15 +67,24 @@ impl Harness {
     /// Like [`Harness::start`], recording analytics into an in-memory store when
     /// `analytics` is true.
     pub async fn start_with(config: &str, behavior: MockBehavior, analytics: bool) -> Self {
+        let settings = analytics.then(|| switchyard_analytics::AnalyticsConfig {
+            database: Some(":memory:".into()),
+            flush_interval_ms: 20,
+            ..Default::default()
+        });
+        Self::start_with_analytics(config, behavior, settings).await
+    }
+
+    /// Like [`Harness::start`], recording analytics with `settings` when given.
+    pub async fn start_with_analytics(
+        config: &str,
+        behavior: MockBehavior,
+        settings: Option<switchyard_analytics::AnalyticsConfig>,
+    ) -> Self {
         let mock = MockServer::start(behavior).await.unwrap();
         let text = config.replace("{MOCK}", &mock.url());
         let config = Config::parse(&text, "test config", &|_| None).unwrap();
-        let analytics = if analytics {
-            let settings = switchyard_analytics::AnalyticsConfig {
-                database: Some(":memory:".into()),
-                flush_interval_ms: 20,
-                ..Default::default()
-            };
+        let analytics = if let Some(settings) = settings {
             let prices = AppState::price_table(&config);
             switchyard_analytics::Analytics::open(settings, None, prices)
                 .await

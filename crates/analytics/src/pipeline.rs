@@ -25,11 +25,15 @@ use std::{
 };
 use tokio::{
     sync::{mpsc, oneshot, Notify},
-    task::JoinHandle,
     time::Instant,
 };
 
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+
+/// Queued events that wake the writer to move them into its own buffer (it writes a batch
+/// of `batch_size` from there). Draining often keeps the channel shallow, so its blocks are
+/// reused instead of megabytes being allocated and freed for every batch.
+const DRAIN_EVERY: usize = 256;
 
 /// Why analytics could not start or answer.
 #[derive(Debug, thiserror::Error)]
@@ -77,7 +81,8 @@ struct Shared {
     /// event: at saturation a wake-up per request (a futex call and a thread switch) cost
     /// more than the event itself.
     wake: Arc<Notify>,
-    shutdown: Mutex<Option<(oneshot::Sender<()>, JoinHandle<()>)>>,
+    /// Stops the writer; the receiver resolves when its thread has finished.
+    shutdown: Mutex<Option<(oneshot::Sender<()>, oneshot::Receiver<()>)>>,
 }
 
 /// The analytics handle: cheap to clone, shared by the gateway's request path (which calls
@@ -115,7 +120,8 @@ impl Analytics {
         Self::with_store(config, prices, store)
     }
 
-    /// Starts the writer over an already open `store` (tests, custom stores).
+    /// Starts the writer (on a thread of its own) over an already open `store` (tests,
+    /// custom stores).
     ///
     /// `config.prices` are applied on top of `prices` as model overrides (deployment prices
     /// set on `prices` still win).
@@ -143,7 +149,7 @@ impl Analytics {
             config: config.clone(),
             ids: EventIds::new(),
         };
-        let handle = tokio::spawn(writer.run(stop_rx));
+        let done = spawn_writer_thread(writer, stop_rx)?;
         Ok(Self {
             shared: Arc::new(Shared {
                 config,
@@ -152,7 +158,7 @@ impl Analytics {
                 store: Some(store),
                 tx: Some(tx),
                 wake,
-                shutdown: Mutex::new(Some((stop_tx, handle))),
+                shutdown: Mutex::new(Some((stop_tx, done))),
             }),
         })
     }
@@ -189,7 +195,7 @@ impl Analytics {
         match tx.try_send(event) {
             Ok(()) => {
                 let queued = tx.max_capacity() - tx.capacity();
-                if queued >= self.shared.config.batch_size {
+                if queued >= DRAIN_EVERY.min(self.shared.config.batch_size) {
                     self.shared.wake.notify_one();
                 }
             }
@@ -268,13 +274,45 @@ impl Analytics {
                 .unwrap_or_else(|p| p.into_inner());
             guard.take()
         };
-        if let Some((stop, handle)) = taken {
+        if let Some((stop, done)) = taken {
             let _ = stop.send(());
-            if let Err(e) = handle.await {
-                tracing::warn!(error = %e, "analytics: writer task failed");
+            if done.await.is_err() {
+                tracing::warn!("analytics: writer thread ended without finishing");
             }
         }
     }
+}
+
+/// Runs `writer` on a thread of its own, with a single-threaded runtime of its own (its
+/// timers, and the store's async I/O), until `stop`; the returned receiver resolves when it
+/// has finished.
+///
+/// Why not a task on the caller's runtime: there the writer's per-event work (pricing,
+/// metrics, batching) ran on the same worker threads as the requests it records — on a
+/// small machine, the one worker — and took its share of every request's budget. On its
+/// own thread it runs wherever the OS finds a free core.
+fn spawn_writer_thread(
+    writer: Writer,
+    stop: oneshot::Receiver<()>,
+) -> Result<oneshot::Receiver<()>, AnalyticsError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .thread_name("switchyard-analytics-io")
+        .build()
+        .map_err(|e| AnalyticsError::Config(format!("analytics: cannot start its runtime: {e}")))?;
+    let (done_tx, done_rx) = oneshot::channel();
+    std::thread::Builder::new()
+        .name("switchyard-analytics".into())
+        .spawn(move || {
+            runtime.block_on(writer.run(stop));
+            // Let the store's blocking calls finish before the runtime goes.
+            runtime.shutdown_timeout(std::time::Duration::from_secs(5));
+            let _ = done_tx.send(());
+        })
+        .map_err(|e| {
+            AnalyticsError::Config(format!("analytics: cannot start the writer thread: {e}"))
+        })?;
+    Ok(done_rx)
 }
 
 /// Event ids: a per-process random 64-bit start plus a counter, through a keyed hash, so
@@ -386,6 +424,7 @@ impl Writer {
 
     async fn run(mut self, mut stop: oneshot::Receiver<()>) {
         let mut pending: VecDeque<RequestEvent> = VecDeque::new();
+        let mut spare: Vec<RequestEvent> = Vec::new();
         let mut inflight: Option<Inflight> = None;
         let mut inflight_len = 0usize;
         let mut retry_at: Option<Instant> = None;
@@ -422,7 +461,9 @@ impl Writer {
             if store_ready && want {
                 flush_due = false;
                 let n = pending.len().min(self.config.batch_size);
-                let batch: Arc<Vec<RequestEvent>> = Arc::new(pending.drain(..n).collect());
+                let mut events = std::mem::take(&mut spare);
+                events.extend(pending.drain(..n));
+                let batch: Arc<Vec<RequestEvent>> = Arc::new(events);
                 inflight_len = n;
                 let store = self.store.clone();
                 inflight = Some(Box::pin(async move {
@@ -444,6 +485,11 @@ impl Writer {
                         Ok(()) => {
                             p.written.fetch_add(batch.len() as u64, Ordering::Relaxed);
                             backoff = FIRST_BACKOFF;
+                            // The batch's vector (megabytes at full size) serves the next one.
+                            if let Ok(mut events) = Arc::try_unwrap(batch) {
+                                events.clear();
+                                spare = events;
+                            }
                         }
                         Err(e) => {
                             p.store_errors.fetch_add(1, Ordering::Relaxed);

@@ -4,7 +4,7 @@
 
 use super::{
     columns::{self, Columns, EVENTS, VERSIONS},
-    segment::{self, Segment, FORMAT_JSON_LZ4},
+    segment::{self, Segment, SegmentEncoder},
     BoxFuture, EventStore, StoreError,
 };
 use crate::{
@@ -24,6 +24,8 @@ type Shared = Arc<Mutex<Connection>>;
 pub struct SqliteStore {
     writer: Shared,
     reader: Shared,
+    /// Only the writer uses it (under `writer`'s lock, so never contended).
+    encoder: Arc<Mutex<SegmentEncoder>>,
     path: Option<PathBuf>,
 }
 
@@ -49,6 +51,7 @@ impl SqliteStore {
             Ok(Self {
                 writer: Arc::new(Mutex::new(writer)),
                 reader: Arc::new(Mutex::new(reader)),
+                encoder: Arc::default(),
                 path: Some(path),
             })
         })
@@ -65,6 +68,7 @@ impl SqliteStore {
             Ok(Self {
                 writer: conn.clone(),
                 reader: conn,
+                encoder: Arc::default(),
                 path: None,
             })
         })
@@ -151,17 +155,18 @@ fn to_segments(conn: &Connection) -> Result<(), StoreError> {
             columns::column_list()
         ))?;
         let mut rows = select.query([])?;
+        let mut encoder = SegmentEncoder::default();
         let mut chunk = Vec::with_capacity(CONVERT_CHUNK);
         while let Some(row) = rows.next()? {
             chunk.push(columns::event_from(row)?);
             if chunk.len() == CONVERT_CHUNK {
-                insert_segment(conn, &segment::encode(&chunk)?)?;
+                insert_segment(conn, &encoder.encode(&chunk)?)?;
                 converted += chunk.len();
                 chunk.clear();
             }
         }
         if !chunk.is_empty() {
-            insert_segment(conn, &segment::encode(&chunk)?)?;
+            insert_segment(conn, &encoder.encode(&chunk)?)?;
             converted += chunk.len();
         }
     }
@@ -175,7 +180,7 @@ fn to_segments(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn insert_segment(conn: &Connection, seg: &Segment) -> Result<(), StoreError> {
+fn insert_segment(conn: &Connection, seg: &Segment<'_>) -> Result<(), StoreError> {
     let mut stmt = conn.prepare(&format!(
         "INSERT INTO {SEGMENTS} (first_ts_ms, last_ts_ms, events, format, data) \
          VALUES (?1, ?2, ?3, ?4, ?5)"
@@ -184,7 +189,7 @@ fn insert_segment(conn: &Connection, seg: &Segment) -> Result<(), StoreError> {
         seg.first_ts_ms,
         seg.last_ts_ms,
         seg.events,
-        FORMAT_JSON_LZ4,
+        seg.format,
         seg.data
     ])?;
     Ok(())
@@ -253,12 +258,14 @@ impl EventStore for SqliteStore {
     }
 
     fn insert(&self, batch: Arc<Vec<RequestEvent>>) -> BoxFuture<'_, Result<(), StoreError>> {
+        let encoder = self.encoder.clone();
         Box::pin(with_conn(&self.writer, move |conn| {
             if batch.is_empty() {
                 return Ok(());
             }
             // Encoded here, on the blocking thread, not on the writer's runtime worker.
-            let seg = segment::encode(&batch)?;
+            let mut encoder = encoder.lock().unwrap_or_else(|p| p.into_inner());
+            let seg = encoder.encode(&batch)?;
             // One row in its own (implicit) transaction: all or nothing, and its outcome is
             // always known, so a failed insert is retried without risk of duplicates.
             insert_segment(conn, &seg)

@@ -28,8 +28,8 @@ pub use http::{
 pub use metrics::{escape_label_value, write_metric_header, Metrics, MAX_LABEL_VALUES};
 pub use pipeline::{Analytics, AnalyticsError, PipelineStats};
 pub use prices::{
-    builtin_prices, cost, estimate_usage, Cost, LongContextPrice, ModelPrice, PriceTable,
-    BUILTIN_PRICES_DATE, ESTIMATE_BYTES_PER_TOKEN,
+    builtin_prices, cost, estimate_usage, Cost, LongContextPrice, ModelPrice, PriceMemo,
+    PriceTable, BUILTIN_PRICES_DATE, ESTIMATE_BYTES_PER_TOKEN,
 };
 pub use redact::{redact_secrets, REDACTED};
 pub use report::render_report;

@@ -10,7 +10,7 @@ use crate::{
     config::AnalyticsConfig,
     event::{now_millis, RequestEvent},
     metrics::Metrics,
-    prices::PriceTable,
+    prices::{PriceMemo, PriceTable},
     redact::redact_secrets,
     store::{open_store, BoxFuture, EventStore, StoreError},
     summary::{Aggregator, Summary, SummaryQuery},
@@ -148,6 +148,7 @@ impl Analytics {
             prices: prices.clone(),
             config: config.clone(),
             ids: EventIds::new(),
+            price_memo: PriceMemo::default(),
         };
         let done = spawn_writer_thread(writer, stop_rx)?;
         Ok(Self {
@@ -347,6 +348,7 @@ struct Writer {
     prices: Arc<PriceTable>,
     config: AnalyticsConfig,
     ids: EventIds,
+    price_memo: PriceMemo,
 }
 
 /// Tokens of an answer whose provider reported none, counted from the texts the gateway
@@ -417,7 +419,8 @@ impl Writer {
             event.prompt_text = None;
             event.completion_text = None;
         }
-        self.prices.price_event(&mut event);
+        self.prices
+            .price_event_memo(&mut event, &mut self.price_memo);
         self.metrics.observe(&event);
         event
     }

@@ -3,6 +3,7 @@
 
 use crate::event::{RequestEvent, TokenUsage};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 mod builtin;
 
@@ -282,6 +283,19 @@ impl PriceTable {
     /// - otherwise the cost at the answering model's price, the prompt-cache saving, and,
     ///   when the router names a baseline model, the baseline's cost minus the actual cost.
     pub fn price_event(&self, event: &mut RequestEvent) {
+        self.price_event_with(event, |provider, model| self.lookup(provider, model));
+    }
+
+    /// [`price_event`](Self::price_event), looking prices up through `memo`.
+    pub fn price_event_memo(&self, event: &mut RequestEvent, memo: &mut PriceMemo) {
+        self.price_event_with(event, |provider, model| memo.lookup(self, provider, model));
+    }
+
+    fn price_event_with(
+        &self,
+        event: &mut RequestEvent,
+        mut lookup: impl FnMut(Option<&str>, &str) -> Option<ModelPrice>,
+    ) {
         if event.usage.is_none() && !event.is_error() {
             event.usage = Some(estimate_usage(event.input_bytes, event.output_bytes));
         }
@@ -294,7 +308,7 @@ impl PriceTable {
         };
         let price = event
             .model()
-            .and_then(|m| self.lookup(event.provider.as_deref(), m));
+            .and_then(|m| lookup(event.provider.as_deref(), m));
         let charged = price.map(|p| cost(&usage, &p));
         event.cost_estimated = usage.estimated;
         if event.cache_status.is_some_and(|c| c.is_hit()) {
@@ -315,9 +329,54 @@ impl PriceTable {
             let baseline = event
                 .router_baseline_model
                 .as_deref()
-                .and_then(|m| self.lookup(None, m));
+                .and_then(|m| lookup(None, m));
             event.router_savings_usd = baseline.map(|p| cost(&usage, &p).usd - charged.usd);
         }
+    }
+}
+
+/// Remembered lookups of one [`PriceTable`], for a caller that prices many events (the
+/// analytics writer): nearly every event names one of a few models, and matching prefixes
+/// over the whole table per event was a visible share of the writer's time. Bounded: it
+/// forgets everything past [`PriceMemo::MAX_ENTRIES`] (client-chosen model names).
+#[derive(Debug, Default)]
+pub struct PriceMemo {
+    unnamed: HashMap<String, Option<ModelPrice>>,
+    named: HashMap<String, HashMap<String, Option<ModelPrice>>>,
+    entries: usize,
+}
+
+impl PriceMemo {
+    /// Lookups remembered at most.
+    pub const MAX_ENTRIES: usize = 4096;
+
+    /// [`PriceTable::lookup`] of `table`, remembered. Use one memo with one table only.
+    pub fn lookup(
+        &mut self,
+        table: &PriceTable,
+        provider: Option<&str>,
+        model: &str,
+    ) -> Option<ModelPrice> {
+        let known = match provider {
+            None => self.unnamed.get(model),
+            Some(p) => self.named.get(p).and_then(|m| m.get(model)),
+        };
+        if let Some(price) = known {
+            return *price;
+        }
+        let price = table.lookup(provider, model);
+        if self.entries >= Self::MAX_ENTRIES {
+            self.unnamed.clear();
+            self.named.clear();
+            self.entries = 0;
+        }
+        let map = match provider {
+            None => &mut self.unnamed,
+            Some(p) => self.named.entry(p.to_owned()).or_default(),
+        };
+        map.insert(model.to_owned(), price);
+        self.entries += 1;
+        price
     }
 }
 

@@ -467,3 +467,48 @@ fn gemini_rows_resolve_snapshots_and_models_paths() {
         assert!(close(builtin_cost(model, &u).usd, expected), "{model}");
     }
 }
+
+#[test]
+fn memo_answers_like_the_table_and_stays_bounded() {
+    let mut table = PriceTable::builtin();
+    table.set_deployment_price("local", "my-model", ModelPrice::new(1.0, 2.0));
+    let mut memo = PriceMemo::default();
+    for (provider, model) in [
+        (Some("local"), "my-model"),
+        (Some("other"), "my-model"),
+        (None, "gpt-4o-mini-2024-07-18"),
+        (Some("openai"), "claude-sonnet-4-5"),
+        (None, "no-such-model"),
+    ] {
+        for _ in 0..2 {
+            assert_eq!(
+                memo.lookup(&table, provider, model),
+                table.lookup(provider, model),
+                "{provider:?} {model}"
+            );
+        }
+    }
+    for i in 0..(PriceMemo::MAX_ENTRIES + 10) {
+        let model = format!("client-chosen-{i}");
+        assert_eq!(memo.lookup(&table, None, &model), None);
+    }
+    assert_eq!(
+        memo.lookup(&table, Some("local"), "my-model"),
+        Some(ModelPrice::new(1.0, 2.0))
+    );
+    let mut e = RequestEvent {
+        provider: Some("local".into()),
+        upstream_model: Some("my-model".into()),
+        usage: Some(TokenUsage {
+            input_tokens: 1_000_000,
+            output_tokens: 1_000_000,
+            ..TokenUsage::default()
+        }),
+        ..RequestEvent::default()
+    };
+    let mut plain = e.clone();
+    table.price_event_memo(&mut e, &mut memo);
+    table.price_event(&mut plain);
+    assert_eq!(e, plain);
+    assert_eq!(e.cost_usd, Some(3.0));
+}

@@ -36,9 +36,9 @@ pub struct AnalyticsConfig {
     /// PostgreSQL schema for the tables (created when missing). Default: the connection's
     /// `search_path` (usually `public`).
     pub postgres_schema: Option<String>,
-    /// Capacity of the queue between the request path and the writer. Default: 8192.
+    /// Capacity of the queue between the request path and the writer. Default: 16384.
     pub queue_capacity: usize,
-    /// Events per store write. Default: 256.
+    /// Events per store write. Default: 4096.
     pub batch_size: usize,
     /// A partial batch is written after this many milliseconds. Default: 1000.
     pub flush_interval_ms: u64,
@@ -67,9 +67,8 @@ impl Default for AnalyticsConfig {
             database: None,
             postgres_schema: None,
             queue_capacity: 16_384,
-            // Few, large writes: on a 2-core machine at saturation, SQLite commits of 256
-            // events into ext4 cost ~15 % of throughput, of 4096 well under 5 %
-            // (BENCHMARKS.md, `switchyard-bench analytics-cost`).
+            // Few, large writes: each is one SQLite segment row (`store::segment`) or one
+            // PostgreSQL statement; at low traffic the flush interval writes what there is.
             batch_size: 4096,
             flush_interval_ms: 1000,
             max_buffered: 100_000,

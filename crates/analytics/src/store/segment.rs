@@ -4,7 +4,7 @@
 //! Why not a row per event: on the machines this gateway targets, a 44-column row cost
 //! SQLite ~10 µs to insert (B-tree, record encoding, ~250 bytes of WAL, written twice
 //! counting the checkpoint), and a secondary index on random request ids ~50 µs once the
-//! table outgrew the page cache: at saturation that was 15 % of the gateway's throughput
+//! table outgrew the page cache: at saturation that was 13–14 % of the gateway's throughput
 //! (BENCHMARKS.md). A segment costs one row per batch and ~50 bytes per event (events of a
 //! batch repeat their labels, which LZ4 folds away).
 //!

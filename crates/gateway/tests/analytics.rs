@@ -24,6 +24,14 @@ async fn admin_get(h: &Harness, path: &str) -> reqwest::Response {
         .unwrap()
 }
 
+/// Every kind of provider, with [`ADMIN_KEY`] guarding the operator endpoints.
+fn with_admin_key() -> String {
+    ALL_KINDS.replace(
+        "max_body_bytes = 65536",
+        &format!("max_body_bytes = 65536\nadmin_key = \"{ADMIN_KEY}\""),
+    )
+}
+
 /// Waits until the store holds `n` events (the writer batches every 20 ms).
 async fn recent(h: &Harness, n: usize) -> Vec<Value> {
     let started = Instant::now();
@@ -48,10 +56,8 @@ async fn recent(h: &Harness, n: usize) -> Vec<Value> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_become_priced_events_and_metrics() {
-    let config = ALL_KINDS.replace(
-        "max_body_bytes = 65536",
-        "max_body_bytes = 65536\nadmin_key = \"admin-key-for-tests\"",
-    ) + r#"
+    let config = with_admin_key()
+        + r#"
 [models.priced]
 deployments = [{ provider = "mock-openai", model = "my-finetune", input_cost_per_mtok = 2.0, output_cost_per_mtok = 8.0 }]
 "#;
@@ -216,18 +222,16 @@ async fn answers_without_usage_are_priced_on_estimated_tokens() {
     tokio::spawn(async move {
         let _ = axum::serve(listener, upstream).await;
     });
-    let config = ALL_KINDS.replace(
-        "max_body_bytes = 65536",
-        "max_body_bytes = 65536\nadmin_key = \"admin-key-for-tests\"",
-    ) + &format!(
-        r#"
+    let config = with_admin_key()
+        + &format!(
+            r#"
 [providers.bare]
 kind = "openai"
 base_url = "http://{addr}/v1"
 [models.bare]
 deployments = [{{ provider = "bare", model = "bare-model", input_cost_per_mtok = 1.0, output_cost_per_mtok = 4.0 }}]
 "#
-    );
+        );
     let h = Harness::start_with(&config, MockBehavior::default(), true).await;
     let r = h
         .post(
@@ -259,10 +263,7 @@ deployments = [{{ provider = "bare", model = "bare-model", input_cost_per_mtok =
 /// too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn record_text_keeps_redacted_text_of_plain_and_streamed_answers() {
-    let config = ALL_KINDS.replace(
-        "max_body_bytes = 65536",
-        "max_body_bytes = 65536\nadmin_key = \"admin-key-for-tests\"",
-    );
+    let config = with_admin_key();
     let settings = switchyard_analytics::AnalyticsConfig {
         database: Some(":memory:".into()),
         flush_interval_ms: 20,

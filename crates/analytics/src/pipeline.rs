@@ -187,6 +187,13 @@ impl Analytics {
         self.shared.tx.is_some()
     }
 
+    /// Whether a request's prompt and completion text should go with its event: the
+    /// config records text, or (`usage_missing`) the writer must count the tokens the
+    /// provider did not report. The caller builds the text only then.
+    pub fn needs_text(&self, usage_missing: bool) -> bool {
+        self.is_enabled() && (usage_missing || self.shared.config.record_text)
+    }
+
     /// Hands one finished request to the writer. Never blocks, never fails: when the queue
     /// is full the event is dropped and counted (and still counted in the metrics).
     pub fn record(&self, event: RequestEvent) {
@@ -352,13 +359,13 @@ struct Writer {
 }
 
 /// Tokens of an answer whose provider reported none, counted from the texts the gateway
-/// attached (on the blocking pool: the tokenizer is CPU work, and loads once), else from
-/// the byte sizes.
-async fn estimate(event: &mut RequestEvent) -> crate::event::TokenUsage {
-    let (input_bytes, output_bytes) = (event.input_bytes, event.output_bytes);
+/// attached, on the blocking pool (the tokenizer is CPU work, and loads once). `None`
+/// without texts, or if the count failed: pricing then estimates from the byte sizes.
+async fn estimate(event: &mut RequestEvent) -> Option<crate::event::TokenUsage> {
     if event.prompt_text.is_none() && event.completion_text.is_none() {
-        return crate::prices::estimate_usage(input_bytes, output_bytes);
+        return None;
     }
+    let (input_bytes, output_bytes) = (event.input_bytes, event.output_bytes);
     let prompt = event.prompt_text.take();
     let completion = event.completion_text.take();
     let counted = tokio::task::spawn_blocking(move || {
@@ -375,11 +382,11 @@ async fn estimate(event: &mut RequestEvent) -> crate::event::TokenUsage {
         Ok((usage, prompt, completion)) => {
             event.prompt_text = prompt;
             event.completion_text = completion;
-            usage
+            Some(usage)
         }
         Err(e) => {
             tracing::warn!(error = %e, "analytics: token count failed; estimating from bytes");
-            crate::prices::estimate_usage(input_bytes, output_bytes)
+            None
         }
     }
 }
@@ -410,7 +417,7 @@ impl Writer {
             event.event_id = self.ids.next();
         }
         if event.usage.is_none() && !event.is_error() {
-            event.usage = Some(estimate(&mut event).await);
+            event.usage = estimate(&mut event).await;
         }
         if self.config.record_text {
             event.prompt_text = event.prompt_text.as_deref().map(redact_secrets);

@@ -13,7 +13,7 @@
 //! workers (the analytics writer uses `spawn_blocking`).
 
 use crate::event::TokenUsage;
-use crate::prices::ESTIMATE_BYTES_PER_TOKEN;
+use crate::prices::estimate_usage;
 use std::sync::OnceLock;
 use tiktoken_rs::CoreBPE;
 
@@ -45,16 +45,14 @@ pub fn estimate_usage_from_text(
     input_bytes: u64,
     output_bytes: u64,
 ) -> TokenUsage {
-    let side = |text: Option<&str>, bytes: u64| {
-        text.and_then(count_tokens)
-            .unwrap_or_else(|| bytes.div_ceil(ESTIMATE_BYTES_PER_TOKEN))
-    };
-    TokenUsage {
-        input_tokens: side(prompt, input_bytes),
-        output_tokens: side(completion, output_bytes),
-        estimated: true,
-        ..TokenUsage::default()
+    let mut usage = estimate_usage(input_bytes, output_bytes);
+    if let Some(n) = prompt.and_then(count_tokens) {
+        usage.input_tokens = n;
     }
+    if let Some(n) = completion.and_then(count_tokens) {
+        usage.output_tokens = n;
+    }
+    usage
 }
 
 #[cfg(test)]

@@ -119,12 +119,6 @@ impl RequestContext {
         self.received.elapsed().saturating_sub(self.upstream_wait)
     }
 
-    /// Whether analytics wants this request's text: it records text, or (with
-    /// `usage_missing`) it must count the tokens the upstream did not report.
-    pub fn wants_texts(&self, state: &AppState, usage_missing: bool) -> bool {
-        state.analytics.is_enabled() && (usage_missing || state.analytics.config().record_text)
-    }
-
     /// The name of the provider that answered, if any.
     pub fn provider_name<'a>(&self, state: &'a AppState) -> Option<&'a str> {
         self.provider

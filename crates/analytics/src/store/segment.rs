@@ -36,8 +36,6 @@ pub(crate) struct Segment<'a> {
     pub last_ts_ms: i64,
     /// Number of events.
     pub events: i64,
-    /// How `data` is encoded.
-    pub format: i64,
     /// The compressed events.
     pub data: &'a [u8],
 }
@@ -78,7 +76,6 @@ impl SegmentEncoder {
             first_ts_ms,
             last_ts_ms,
             events: i64::try_from(events.len()).unwrap_or(i64::MAX),
-            format: FORMAT_POSTCARD_LZ4,
             data: &self.compressed[..4 + n],
         })
     }
@@ -133,7 +130,7 @@ mod tests {
         let mut encoder = SegmentEncoder::default();
         let events: Vec<RequestEvent> = (0..40).map(event).collect();
         let seg = encoder.encode(&events).unwrap();
-        assert_eq!((seg.events, seg.format), (40, FORMAT_POSTCARD_LZ4));
+        assert_eq!(seg.events, 40);
         assert_eq!(
             seg.first_ts_ms,
             events.iter().map(|e| e.ts_ms).min().unwrap()

@@ -4,7 +4,7 @@
 
 use super::{
     columns::{self, Columns, EVENTS, VERSIONS},
-    segment::{self, Segment, SegmentEncoder},
+    segment::{self, Segment, SegmentEncoder, FORMAT_POSTCARD_LZ4},
     BoxFuture, EventStore, StoreError,
 };
 use crate::{
@@ -89,7 +89,8 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
 /// The segments table.
 pub(crate) const SEGMENTS: &str = "switchyard_event_segments";
 
-/// Events per segment when legacy rows are converted (the writer's default batch size).
+/// Events per segment when legacy rows are converted (the writer's batch size before this
+/// store kept segments).
 const CONVERT_CHUNK: usize = 256;
 
 /// Migrations: versions 1 and 2 are the row-per-event table both stores share; version 3
@@ -189,7 +190,7 @@ fn insert_segment(conn: &Connection, seg: &Segment<'_>) -> Result<(), StoreError
         seg.first_ts_ms,
         seg.last_ts_ms,
         seg.events,
-        seg.format,
+        FORMAT_POSTCARD_LZ4,
         seg.data
     ])?;
     Ok(())
@@ -291,6 +292,9 @@ impl EventStore for SqliteStore {
 
     fn recent(&self, limit: usize) -> BoxFuture<'_, Result<Vec<RequestEvent>, StoreError>> {
         Box::pin(with_conn(&self.reader, move |conn| {
+            if limit == 0 {
+                return Ok(Vec::new());
+            }
             let mut stmt = conn.prepare(&format!(
                 "SELECT last_ts_ms, format, data FROM {SEGMENTS} ORDER BY last_ts_ms DESC"
             ))?;

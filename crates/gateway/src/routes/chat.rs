@@ -17,7 +17,7 @@ use axum::{
     Extension,
 };
 use std::{sync::Arc, time::Instant};
-use switchyard_protocol::{codec, StopReason, Usage, WireFormat};
+use switchyard_protocol::{codec, StopReason, WireFormat};
 use switchyard_providers::CallOptions;
 
 /// OpenAI chat completions.
@@ -85,11 +85,9 @@ async fn handle(
             resp.created = unix_now();
         }
         // Code validation goes here (codeintel seam), then cache store.
-        // An answer without a `usage` object decodes as all zeros; no real request has zero
-        // prompt tokens, so that means "not reported" and analytics estimates the tokens
-        // (marked as estimated) instead of booking a free request.
-        ctx.usage = (resp.usage != Usage::default()).then_some(resp.usage);
-        if ctx.wants_texts(&state, ctx.usage.is_none()) {
+        // Unreported usage is estimated by analytics, not booked as a free request.
+        ctx.usage = resp.usage.is_reported().then_some(resp.usage);
+        if state.analytics.needs_text(ctx.usage.is_none()) {
             ctx.texts = Some(Box::new(RequestTexts {
                 prompt: prompt_text(&req),
                 completion: completion_text(&resp.content),

@@ -17,7 +17,7 @@ use axum::{
 use http::HeaderValue;
 use serde_json::{Map, Value};
 use std::{sync::Arc, time::Instant};
-use switchyard_analytics::{count_tokens, ESTIMATE_BYTES_PER_TOKEN};
+use switchyard_analytics::{estimate_usage, estimate_usage_from_text};
 use switchyard_protocol::{codec, ApiError, ChatRequest, ErrorKind, WireFormat};
 use switchyard_providers::{CallOptions, ProviderKind};
 
@@ -105,16 +105,18 @@ pub async fn estimate_input_tokens(req: &ChatRequest) -> u64 {
         + IMAGE_TOKENS * image_count(req);
     let text = prompt_text(req);
     let bytes = text.len() as u64;
-    let counted = tokio::task::spawn_blocking(move || count_tokens(&text))
-        .await
-        .ok()
-        .flatten();
-    counted.unwrap_or_else(|| bytes.div_ceil(ESTIMATE_BYTES_PER_TOKEN)) + framing
+    let counted = tokio::task::spawn_blocking(move || {
+        estimate_usage_from_text(Some(&text), None, bytes, 0).input_tokens
+    })
+    .await
+    .unwrap_or_else(|_| estimate_usage(bytes, 0).input_tokens);
+    counted + framing
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use switchyard_analytics::count_tokens;
     use switchyard_protocol::{Message, Role};
 
     #[tokio::test]

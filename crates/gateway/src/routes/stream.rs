@@ -47,7 +47,7 @@ impl Opened {
             .provider
             .and_then(|i| state.provider(i))
             .is_some_and(|p| p.settings().kind == ProviderKind::OpenAi);
-        if ctx.wants_texts(state, compatible) {
+        if state.analytics.needs_text(compatible) {
             self.request = Some(req);
         }
     }
@@ -146,7 +146,7 @@ impl Drop for Relay {
             // dropping its connection here.
             self.ctx.status = 499;
         }
-        if self.ctx.wants_texts(&self.state, self.ctx.usage.is_none()) {
+        if self.state.analytics.needs_text(self.ctx.usage.is_none()) {
             let prompt = self.opened.request.as_ref().map(prompt_text);
             self.ctx.texts = Some(Box::new(RequestTexts {
                 prompt: prompt.unwrap_or_default(),

@@ -83,4 +83,10 @@ impl Usage {
     pub fn total_tokens(&self) -> u64 {
         self.input_tokens + self.output_tokens
     }
+
+    /// Whether the provider reported usage. Every codec decodes an answer without a usage
+    /// object as all zeros, and no real request has zero prompt tokens.
+    pub fn is_reported(&self) -> bool {
+        *self != Self::default()
+    }
 }

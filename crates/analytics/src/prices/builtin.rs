@@ -30,10 +30,22 @@
 //! models" page). GPT-6 family cache writes are 30-minute writes (12-hour writes are not
 //! modelled).
 //!
-//! Google Gemini — the stored corpora hold no copy of the Gemini Developer API pricing page
-//! (ai.google.dev/gemini-api/docs/pricing) nor of any other official page with prices, so
-//! every Gemini row is **unverified** (kept unchanged from the previous table) and no newer
-//! Gemini model was added.
+//! Google Gemini — the stored corpora hold no copy of the pricing page itself
+//! (ai.google.dev/gemini-api/docs/pricing). Google's own pages seen with prices are the
+//! "What's new" guides ai.google.dev/gemini-api/docs/whats-new-gemini-3.6 (with its copies
+//! at …/generate-content/whats-new-gemini-3.6 and …/latest-model) and …/whats-new-gemini-3.7.
+//! The other Gemini figures come from transcriptions of the pricing page that say they quote
+//! it verbatim: api-evangelist/gemini `plans/gemini-plans-pricing.yml` (read 2026-09-20) and
+//! api-evangelist/deepmind `plans/deepmind-plans-pricing.yml` (read 2026-10-07), which agree
+//! wherever both have a figure, and for Gemini 3 Flash Preview factquire.com's record
+//! `models/google/gemini-3-flash-preview.json` (quote accessed 2026-07-04). For Gemini,
+//! **partly verified** also covers a figure read on such a transcription instead of on
+//! Google's page; each row says which. The transcriptions capture only some figures of each
+//! model and no context-caching rate, and the "What's new" guides give none either, so cache
+//! rates (and the figures marked so) come from third parties named in the row. Gemini 3.7
+//! and 3.8 Flash are at an introductory half price through 2026-12-31 and list at $1.50 /
+//! $7.50 from 2027-01-01; their rows carry the price in force on [`BUILTIN_PRICES_DATE`]
+//! and must be changed then (or overridden in config).
 //!
 //! Not modelled: Anthropic's 1-hour cache writes, fast mode and `inference_geo` surcharge,
 //! Gemini's context-cache storage per hour, OpenAI's flex/priority/fast tiers, 12-hour cache
@@ -225,23 +237,70 @@ pub(super) static PRICES: &[(&str, ModelPrice)] = &[
     ("claude-3-sonnet", claude(3.00, 3.75, 0.30, 15.00)),
     // Verified: pricing page (older copy): $0.30 writes and $0.03 hits, not 1.25×/0.1×.
     ("claude-3-haiku", claude(0.25, 0.30, 0.03, 1.25)),
-    // ---- Gemini (paid tier) ----
-    // All unverified (no stored copy of the official pricing page; kept from the previous
-    // table). Thinking tokens are billed as output, except the 2.5 Flash preview.
+    // ---- Gemini (paid tier, Standard) ----
+    // Thinking tokens are billed as output ("Output price (including thinking tokens)"),
+    // except on the 2.5 Flash preview. Audio input, priced higher on most models, is not
+    // modelled. Every Gemini 3 cache rate seen (third-party) is 10% of input.
+    //
+    // Partly verified (both transcriptions): "$0.75 through December 31, 2026." in, "$3.75
+    // …" out; "$1.50 / $7.50 starting January 1, 2027". Cache reads $0.075 from third parties
+    // (LiteLLM discussion #39357, APIYI's model page).
+    ("gemini-3.8-flash", p(0.75, 3.75).cached(0.075)),
+    // Partly verified: $0.75 / $3.75 on whats-new-gemini-3.7 ("available through the end of
+    // year at an introductory price"; $1.50 / $7.50 from 2027-01-01 per apidog's guide, while
+    // LiteLLM's launch post says the promotion runs to 2027-12-31). Cache $0.075 from APIYI.
+    ("gemini-3.7-flash", p(0.75, 3.75).cached(0.075)),
+    // Partly verified: $1.50 / $7.50 on whats-new-gemini-3.6, also on its later copy that
+    // names 3.8 Flash as the newest model. Cache $0.15 from sim PR #5812 (third party). Some
+    // third-party tables give 3.6 Flash $0.75 / $3.75; no Google page seen says so.
+    ("gemini-3.6-flash", p(1.50, 7.50).cached(0.15)),
+    // Partly verified (both transcriptions): $1.50 / $9.00. Cache $0.15 from third parties
+    // (sim PR #4660, Zoo-Code PR #331). A later copy of its model page calls it deprecated,
+    // "automatically routed to gemini-3.6-flash", without saying what such calls bill.
+    ("gemini-3.5-flash", p(1.50, 9.00).cached(0.15)),
+    // Partly verified: $0.30 / $2.50 on whats-new-gemini-3.6 and in the 2026-10-07
+    // transcription. Cache $0.03 from sim PR #5812 (third party).
+    ("gemini-3.5-flash-lite", p(0.30, 2.50).cached(0.03)),
+    // Partly verified (both transcriptions): $2 / $12; prompts above 200k tokens $4 / $18.
+    // Cache $0.20 / $0.40 from third parties (RenKoya1/ai-sdk-cost-calculator's April 2026
+    // reading; cloudprice.net and airouter give $0.20). Also prices `-customtools`.
+    (
+        "gemini-3.1-pro-preview",
+        p(2.00, 12.00)
+            .cached(0.20)
+            .long_context(long(200_000, 4.00, 18.00, 0.40)),
+    ),
+    // Partly verified (factquire.com's quote, 2026-07-04): $0.50 / $3.00, cache $0.05;
+    // RenKoya1/ai-sdk-cost-calculator and eidast/ai-models-stats agree.
+    ("gemini-3-flash-preview", p(0.50, 3.00).cached(0.05)),
+    // Partly verified (both transcriptions): input $1.25, above 200k $2.50. Output $10 / $15
+    // from third parties (deploybase.ai, RenKoya1/ai-sdk-cost-calculator). Cache $0.125 /
+    // $0.25 from RenKoya1 (April 2026) and eidast/ai-models-stats, which agree; the previous
+    // table's $0.31 / $0.625 was the 2025 rate.
     (
         "gemini-2.5-pro",
         p(1.25, 10.00)
-            .cached(0.31)
-            .long_context(long(200_000, 2.50, 15.00, 0.625)),
+            .cached(0.125)
+            .long_context(long(200_000, 2.50, 15.00, 0.25)),
     ),
-    ("gemini-2.5-flash", p(0.30, 2.50).cached(0.075)),
+    // Partly verified (both transcriptions): input $0.30 (text / image / video). Output $2.50
+    // and cache $0.03 (was $0.075) from the same two third parties.
+    ("gemini-2.5-flash", p(0.30, 2.50).cached(0.03)),
+    // Unverified (kept): the 04-17 preview's $0.15 / $0.60 and $3.50 thinking, as in the
+    // launch post at huggingface.co/philschmid. Later previews (e.g. `-09-2025`) match this
+    // row as well and get these prices.
     (
         "gemini-2.5-flash-preview",
         p(0.15, 0.60).cached(0.0375).reasoning(3.50),
     ),
-    ("gemini-2.5-flash-lite", p(0.10, 0.40).cached(0.025)),
+    // Partly verified (both transcriptions): output $0.40. Input $0.10 and cache $0.01 (was
+    // $0.025) from RenKoya1 and eidast/ai-models-stats.
+    ("gemini-2.5-flash-lite", p(0.10, 0.40).cached(0.01)),
+    // Unverified (kept): on no Google page or transcription seen. RenKoya1 and eidast agree on
+    // $0.10 / $0.40 and $0.075 / $0.30; they differ on 2.0 Flash's cache rate ($0.01 / none).
     ("gemini-2.0-flash", p(0.10, 0.40).cached(0.025)),
     ("gemini-2.0-flash-lite", p(0.075, 0.30)),
+    // Unverified (kept): Gemini 1.5, retired; on no 2026 copy of any page.
     (
         "gemini-1.5-pro",
         p(1.25, 5.00)

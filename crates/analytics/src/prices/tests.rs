@@ -450,11 +450,14 @@ fn openai_older_models_and_snapshots_resolve_to_the_right_row() {
 
 #[test]
 fn gemini_rows_resolve_snapshots_and_models_paths() {
-    // Kept (unverified) rows; pinned so a change to them is deliberate.
+    // Pinned so a change to them is deliberate (sources in builtin.rs).
     let rows = [
-        ("gemini-2.5-pro", 1.25, 0.31, 10.00),
-        ("models/gemini-2.5-flash", 0.30, 0.075, 2.50),
-        ("gemini-2.5-flash-lite-preview-06-17", 0.10, 0.025, 0.40),
+        ("gemini-3.8-flash", 0.75, 0.075, 3.75),
+        ("gemini-3.1-pro-preview-customtools", 2.00, 0.20, 12.00),
+        ("gemini-3.5-flash-lite", 0.30, 0.03, 2.50),
+        ("gemini-2.5-pro", 1.25, 0.125, 10.00),
+        ("models/gemini-2.5-flash", 0.30, 0.03, 2.50),
+        ("gemini-2.5-flash-lite-preview-06-17", 0.10, 0.01, 0.40),
         ("gemini-2.0-flash-001", 0.10, 0.025, 0.40),
         ("gemini-2.0-flash-lite-001", 0.075, 0.075, 0.30),
     ];

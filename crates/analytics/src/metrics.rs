@@ -9,7 +9,7 @@
 
 use crate::event::{CacheStatus, RequestEvent};
 use std::{
-    collections::{BTreeMap, HashSet},
+    collections::{BTreeMap, HashMap, HashSet},
     fmt::Write as _,
     sync::{
         atomic::{AtomicU64, Ordering},
@@ -106,21 +106,64 @@ impl LabelValues {
     }
 }
 
+/// The status classes of `switchyard_requests_total`, in label order.
+const STATUS_CLASSES: [&str; 6] = ["1xx", "2xx", "3xx", "4xx", "5xx", "other"];
+
+/// The token kinds of `switchyard_tokens_total`.
+const TOKEN_KINDS: [&str; 5] = [
+    "input",
+    "output",
+    "cached_input",
+    "cache_creation_input",
+    "reasoning",
+];
+
+/// Savings sources of `switchyard_savings_usd_total`, in output order.
+const SAVINGS_SOURCES: [&str; 3] = ["cache", "router", "prompt_cache"];
+
+/// Recent (provider, alias) pairs remembered by their raw names, so that the usual request
+/// finds its series by comparing two short strings instead of hashing three.
+const PAIR_MEMO: usize = 16;
+
+/// What every request of one provider label updates.
+#[derive(Debug)]
+struct ProviderSeries {
+    label: Arc<str>,
+    /// Counts by [`TOKEN_KINDS`]; `None` until a request of this provider reported usage.
+    tokens: Option<[u64; TOKEN_KINDS.len()]>,
+    /// `None` until a request of this provider was priced.
+    cost: Option<f64>,
+    latency: Histogram,
+}
+
+/// Requests of one (provider, alias) pair, by [`STATUS_CLASSES`].
+#[derive(Debug)]
+struct PairSeries {
+    provider: usize,
+    alias: Arc<str>,
+    by_class: [u64; STATUS_CLASSES.len()],
+}
+
+/// The request metrics. The hot families are plain counters in per-series structs (one
+/// memo hit per request, no map updates); the rare ones (errors, fallbacks, upstream
+/// errors) stay in maps. [`Families`] rebuilds the sorted view when rendering.
 #[derive(Debug)]
 struct State {
     providers: LabelValues,
     aliases: LabelValues,
     classes: LabelValues,
-    requests: BTreeMap<(&'static str, Arc<str>, Arc<str>), u64>,
-    tokens: BTreeMap<(Arc<str>, &'static str), u64>,
-    cost: BTreeMap<Arc<str>, f64>,
+    provider_series: Vec<ProviderSeries>,
+    provider_index: HashMap<Arc<str>, usize>,
+    pairs: Vec<PairSeries>,
+    pair_index: HashMap<(Arc<str>, Arc<str>), usize>,
+    /// (raw provider, raw alias, index into `pairs`), most recent last.
+    pair_memo: Vec<(Option<String>, Option<String>, usize)>,
     unpriced: u64,
-    savings: BTreeMap<&'static str, f64>,
-    cache: BTreeMap<&'static str, u64>,
+    savings: [f64; SAVINGS_SOURCES.len()],
+    cache: [u64; CacheStatus::ALL.len()],
     errors: BTreeMap<Arc<str>, u64>,
     upstream_errors: BTreeMap<(Arc<str>, Arc<str>), u64>,
     fallbacks: BTreeMap<Arc<str>, u64>,
-    latency: BTreeMap<Arc<str>, Histogram>,
     ttft: Histogram,
     overhead: Histogram,
 }
@@ -131,19 +174,114 @@ impl Default for State {
             providers: LabelValues::default(),
             aliases: LabelValues::default(),
             classes: LabelValues::default(),
-            requests: BTreeMap::new(),
-            tokens: BTreeMap::new(),
-            cost: BTreeMap::new(),
+            provider_series: Vec::new(),
+            provider_index: HashMap::new(),
+            pairs: Vec::new(),
+            pair_index: HashMap::new(),
+            pair_memo: Vec::with_capacity(PAIR_MEMO),
             unpriced: 0,
-            savings: BTreeMap::new(),
-            cache: BTreeMap::new(),
+            savings: [0.0; SAVINGS_SOURCES.len()],
+            cache: [0; CacheStatus::ALL.len()],
             errors: BTreeMap::new(),
             upstream_errors: BTreeMap::new(),
             fallbacks: BTreeMap::new(),
-            latency: BTreeMap::new(),
             ttft: Histogram::new(TTFT_BUCKETS),
             overhead: Histogram::new(OVERHEAD_BUCKETS),
         }
+    }
+}
+
+impl State {
+    /// The series of `e`'s (provider, alias) pair, created on first sight.
+    fn pair(&mut self, e: &RequestEvent) -> usize {
+        let (provider, alias) = (e.provider.as_deref(), e.alias.as_deref());
+        if let Some(&(_, _, i)) = self
+            .pair_memo
+            .iter()
+            .rev()
+            .find(|(p, a, _)| p.as_deref() == provider && a.as_deref() == alias)
+        {
+            return i;
+        }
+        let provider_label = self.providers.get(provider);
+        let alias_label = self.aliases.get(alias);
+        let key = (provider_label, alias_label);
+        let i = match self.pair_index.get(&key) {
+            Some(&i) => i,
+            None => {
+                let provider = self.provider_series_of(&key.0);
+                let i = self.pairs.len();
+                self.pairs.push(PairSeries {
+                    provider,
+                    alias: key.1.clone(),
+                    by_class: [0; STATUS_CLASSES.len()],
+                });
+                self.pair_index.insert(key, i);
+                i
+            }
+        };
+        if self.pair_memo.len() >= PAIR_MEMO {
+            self.pair_memo.remove(0);
+        }
+        self.pair_memo
+            .push((provider.map(str::to_owned), alias.map(str::to_owned), i));
+        i
+    }
+
+    fn provider_series_of(&mut self, label: &Arc<str>) -> usize {
+        if let Some(&i) = self.provider_index.get(label) {
+            return i;
+        }
+        let i = self.provider_series.len();
+        self.provider_series.push(ProviderSeries {
+            label: label.clone(),
+            tokens: None,
+            cost: None,
+            latency: Histogram::new(LATENCY_BUCKETS),
+        });
+        self.provider_index.insert(label.clone(), i);
+        i
+    }
+}
+
+/// The metric families as sorted maps, rebuilt from [`State`] for rendering.
+struct Families<'a> {
+    requests: BTreeMap<(&'static str, &'a str, &'a str), u64>,
+    tokens: BTreeMap<(&'a str, &'static str), u64>,
+    cost: BTreeMap<&'a str, f64>,
+    latency: BTreeMap<&'a str, &'a Histogram>,
+}
+
+impl<'a> Families<'a> {
+    fn of(s: &'a State) -> Self {
+        let mut f = Families {
+            requests: BTreeMap::new(),
+            tokens: BTreeMap::new(),
+            cost: BTreeMap::new(),
+            latency: BTreeMap::new(),
+        };
+        for pair in &s.pairs {
+            let Some(provider) = s.provider_series.get(pair.provider) else {
+                continue;
+            };
+            for (class, &n) in STATUS_CLASSES.iter().zip(&pair.by_class) {
+                if n > 0 {
+                    f.requests.insert((class, &provider.label, &pair.alias), n);
+                }
+            }
+        }
+        for p in &s.provider_series {
+            if let Some(tokens) = &p.tokens {
+                for (kind, &n) in TOKEN_KINDS.iter().zip(tokens) {
+                    f.tokens.insert((&p.label, kind), n);
+                }
+            }
+            if let Some(cost) = p.cost {
+                f.cost.insert(&p.label, cost);
+            }
+            f.latency.insert(&p.label, &p.latency);
+        }
+        f
     }
 }
 
@@ -151,7 +289,7 @@ impl Default for State {
 #[derive(Debug, Default)]
 pub(crate) struct PipelineCounters {
     /// The queue's sending side, to read its depth (set once the writer starts).
-    pub(crate) queue: std::sync::OnceLock<tokio::sync::mpsc::Sender<RequestEvent>>,
+    pub(crate) queue: std::sync::OnceLock<tokio::sync::mpsc::Sender<crate::pipeline::QueuedEvent>>,
     pub(crate) written: AtomicU64,
     pub(crate) dropped_queue_full: AtomicU64,
     pub(crate) dropped_backlog: AtomicU64,
@@ -176,14 +314,11 @@ pub struct Metrics {
     pub(crate) pipeline: PipelineCounters,
 }
 
-fn status_class(status: u16) -> &'static str {
+/// The index in [`STATUS_CLASSES`] of an HTTP status.
+fn status_class(status: u16) -> usize {
     match status {
-        100..=199 => "1xx",
-        200..=299 => "2xx",
-        300..=399 => "3xx",
-        400..=499 => "4xx",
-        500..=599 => "5xx",
-        _ => "other",
+        100..=599 => usize::from(status / 100 - 1),
+        _ => STATUS_CLASSES.len() - 1,
     }
 }
 
@@ -205,39 +340,55 @@ impl Metrics {
     pub fn observe(&self, e: &RequestEvent) {
         let mut s = self.state();
         let s = &mut *s;
-        let provider = s.providers.get(e.provider.as_deref());
-        let alias = s.aliases.get(e.alias.as_deref());
-        add(
-            &mut s.requests,
-            (status_class(e.status), provider.clone(), alias.clone()),
-            1,
-        );
+        let pair_index = s.pair(e);
+        let Some(pair) = s.pairs.get_mut(pair_index) else {
+            return;
+        };
+        if let Some(n) = pair.by_class.get_mut(status_class(e.status)) {
+            *n += 1;
+        }
+        if e.is_fallback() {
+            add(&mut s.fallbacks, pair.alias.clone(), 1);
+        }
+        let Some(provider) = s.provider_series.get_mut(pair.provider) else {
+            return;
+        };
         if let Some(u) = &e.usage {
-            for (kind, n) in [
-                ("input", u.input_tokens),
-                ("output", u.output_tokens),
-                ("cached_input", u.cached_input_tokens),
-                ("cache_creation_input", u.cache_creation_input_tokens),
-                ("reasoning", u.reasoning_tokens),
-            ] {
-                add(&mut s.tokens, (provider.clone(), kind), n);
+            let tokens = provider.tokens.get_or_insert([0; TOKEN_KINDS.len()]);
+            let counts = [
+                u.input_tokens,
+                u.output_tokens,
+                u.cached_input_tokens,
+                u.cache_creation_input_tokens,
+                u.reasoning_tokens,
+            ];
+            for (total, n) in tokens.iter_mut().zip(counts) {
+                *total += n;
             }
         }
         match e.cost_usd {
-            Some(c) => *s.cost.entry(provider.clone()).or_insert(0.0) += c,
+            Some(c) => *provider.cost.get_or_insert(0.0) += c,
             None => s.unpriced += 1,
         }
-        for (source, v) in [
-            ("cache", e.cache_savings_usd),
-            ("router", e.router_savings_usd),
-            ("prompt_cache", e.prompt_cache_savings_usd),
-        ] {
+        provider.latency.observe(e.total_ms / 1000.0);
+        let savings = [
+            e.cache_savings_usd,
+            e.router_savings_usd,
+            e.prompt_cache_savings_usd,
+        ];
+        for (total, v) in s.savings.iter_mut().zip(savings) {
             if let Some(v) = v {
-                *s.savings.entry(source).or_insert(0.0) += v;
+                *total += v;
             }
         }
         if let Some(c) = e.cache_status {
-            add(&mut s.cache, c.as_str(), 1);
+            if let Some(n) = CacheStatus::ALL
+                .iter()
+                .position(|s| *s == c)
+                .and_then(|i| s.cache.get_mut(i))
+            {
+                *n += 1;
+            }
         }
         if e.is_error() {
             let class = s
@@ -245,13 +396,6 @@ impl Metrics {
                 .get(Some(e.error_class.as_deref().unwrap_or("http_error")));
             add(&mut s.errors, class, 1);
         }
-        if e.is_fallback() {
-            add(&mut s.fallbacks, alias, 1);
-        }
-        s.latency
-            .entry(provider)
-            .or_insert_with(|| Histogram::new(LATENCY_BUCKETS))
-            .observe(e.total_ms / 1000.0);
         if let Some(t) = e.ttft_ms {
             s.ttft.observe(t / 1000.0);
         }
@@ -365,13 +509,14 @@ pub fn escape_label_value(v: &str) -> String {
 }
 
 fn render_state(s: &State, out: &mut String) {
+    let f = Families::of(s);
     write_metric_header(
         out,
         "switchyard_requests_total",
         "counter",
         "Requests finished, by status class, provider and alias.",
     );
-    for ((class, provider, alias), n) in &s.requests {
+    for ((class, provider, alias), n) in &f.requests {
         let _ = writeln!(
             out,
             "switchyard_requests_total{{status_class=\"{class}\",provider=\"{}\",alias=\"{}\"}} {n}",
@@ -385,7 +530,7 @@ fn render_state(s: &State, out: &mut String) {
         "counter",
         "Tokens by provider and kind (input includes cached and cache_creation_input; output includes reasoning).",
     );
-    for ((provider, kind), n) in &s.tokens {
+    for ((provider, kind), n) in &f.tokens {
         let _ = writeln!(
             out,
             "switchyard_tokens_total{{provider=\"{}\",kind=\"{kind}\"}} {n}",
@@ -398,7 +543,7 @@ fn render_state(s: &State, out: &mut String) {
         "counter",
         "Money spent on upstream calls, USD, by provider.",
     );
-    for (provider, v) in &s.cost {
+    for (provider, v) in &f.cost {
         let _ = writeln!(
             out,
             "switchyard_cost_usd_total{{provider=\"{}\"}} {v}",
@@ -418,8 +563,7 @@ fn render_state(s: &State, out: &mut String) {
         "counter",
         "Money saved, USD, by source: response cache, router, provider prompt cache.",
     );
-    for source in ["cache", "router", "prompt_cache"] {
-        let v = s.savings.get(source).copied().unwrap_or(0.0);
+    for (source, v) in SAVINGS_SOURCES.iter().zip(&s.savings) {
         let _ = writeln!(
             out,
             "switchyard_savings_usd_total{{source=\"{source}\"}} {v}"
@@ -431,8 +575,7 @@ fn render_state(s: &State, out: &mut String) {
         "counter",
         "Requests by response-cache status.",
     );
-    for status in CacheStatus::ALL {
-        let v = s.cache.get(status.as_str()).copied().unwrap_or(0);
+    for (status, v) in CacheStatus::ALL.iter().zip(&s.cache) {
         let _ = writeln!(
             out,
             "switchyard_cache_requests_total{{status=\"{}\"}} {v}",
@@ -485,7 +628,7 @@ fn render_state(s: &State, out: &mut String) {
         "histogram",
         "Total request latency by provider.",
     );
-    for (provider, h) in &s.latency {
+    for (provider, h) in &f.latency {
         h.render(
             out,
             "switchyard_request_duration_seconds",

@@ -116,3 +116,50 @@ fn label_values_are_capped_and_escaped() {
     m.observe(&event("we\"ird\\\nname", 200, 1.0));
     assert!(m.render().contains("provider=\"we\\\"ird\\\\\\nname\""));
 }
+
+#[test]
+fn pairs_are_counted_apart_when_more_than_the_memo_holds() {
+    // 3 providers × 8 aliases = 24 pairs, more than the memo's 16, visited round-robin so
+    // that every lookup after the first pass misses the memo.
+    let m = Metrics::new();
+    for round in 0..5u64 {
+        for p in 0..3 {
+            for a in 0..8 {
+                let mut e = event(&format!("prov{p}"), 200, 1.0);
+                e.alias = Some(format!("alias{a}"));
+                e.status = if a == 7 && round == 0 { 503 } else { 200 };
+                m.observe(&e);
+            }
+        }
+    }
+    let text = m.render();
+    for p in 0..3 {
+        for a in 0..7 {
+            assert!(text.contains(&format!(
+                "switchyard_requests_total{{status_class=\"2xx\",provider=\"prov{p}\",alias=\"alias{a}\"}} 5\n"
+            )));
+        }
+        assert!(text.contains(&format!(
+            "switchyard_requests_total{{status_class=\"2xx\",provider=\"prov{p}\",alias=\"alias7\"}} 4\n"
+        )));
+        assert!(text.contains(&format!(
+            "switchyard_requests_total{{status_class=\"5xx\",provider=\"prov{p}\",alias=\"alias7\"}} 1\n"
+        )));
+        // Tokens and latency are per provider: 8 aliases × 5 rounds requests each.
+        assert!(text.contains(&format!(
+            "switchyard_tokens_total{{provider=\"prov{p}\",kind=\"input\"}} 4000\n"
+        )));
+        assert!(text.contains(&format!(
+            "switchyard_request_duration_seconds_count{{provider=\"prov{p}\"}} 40\n"
+        )));
+    }
+    // Sorted as Prometheus clients expect stable output: by status class, provider, alias.
+    let series: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("switchyard_requests_total{"))
+        .collect();
+    let mut sorted = series.clone();
+    sorted.sort();
+    assert_eq!(series, sorted);
+    assert_eq!(series.len(), 3 * 8 + 3);
+}

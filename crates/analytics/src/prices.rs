@@ -341,6 +341,9 @@ impl PriceTable {
 /// forgets everything past [`PriceMemo::MAX_ENTRIES`] (client-chosen model names).
 #[derive(Debug, Default)]
 pub struct PriceMemo {
+    /// The last few lookups, compared before hashing: traffic mostly repeats a handful of
+    /// (provider, model) pairs, and two short string comparisons cost less than SipHash.
+    recent: Vec<(Option<String>, String, Option<ModelPrice>)>,
     unnamed: HashMap<String, Option<ModelPrice>>,
     named: HashMap<String, HashMap<String, Option<ModelPrice>>>,
     entries: usize,
@@ -350,8 +353,33 @@ impl PriceMemo {
     /// Lookups remembered at most.
     pub const MAX_ENTRIES: usize = 4096;
 
+    /// Lookups compared before the maps.
+    const RECENT: usize = 8;
+
     /// [`PriceTable::lookup`] of `table`, remembered. Use one memo with one table only.
     pub fn lookup(
+        &mut self,
+        table: &PriceTable,
+        provider: Option<&str>,
+        model: &str,
+    ) -> Option<ModelPrice> {
+        if let Some((_, _, price)) = self
+            .recent
+            .iter()
+            .find(|(p, m, _)| m == model && p.as_deref() == provider)
+        {
+            return *price;
+        }
+        let price = self.lookup_maps(table, provider, model);
+        if self.recent.len() >= Self::RECENT {
+            self.recent.remove(0);
+        }
+        self.recent
+            .push((provider.map(str::to_owned), model.to_owned(), price));
+        price
+    }
+
+    fn lookup_maps(
         &mut self,
         table: &PriceTable,
         provider: Option<&str>,

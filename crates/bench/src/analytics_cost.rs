@@ -19,7 +19,7 @@ use hyper::{Request, Uri};
 use crate::children::WorkDir;
 use crate::load::{self, Load};
 use crate::report::{median, RunStats, Scenario};
-use crate::{binary_dir, cpu_model, measure, start, utc_now, Side};
+use crate::{binary_dir, cpu_model, measure, restart_gateways, start, utc_now, Side};
 
 /// The issue's target: analytics costs under 5 % of throughput at saturation.
 const TARGET_COST: f64 = 0.05;
@@ -103,6 +103,12 @@ pub struct AnalyticsCostArgs {
     /// bench's own bias and noise.
     #[arg(long)]
     control: bool,
+    /// Start both gateways afresh every this many rounds (0: never). Two identical
+    /// gateway processes can differ in speed by several per cent for as long as they live
+    /// (an A/A run here measured one 8 % faster than the other, the interval excluding
+    /// zero); fresh processes draw that difference anew, so it averages out over the run.
+    #[arg(long, default_value_t = 5)]
+    restart_every: usize,
     /// `[analytics] database` of the "on" gateway, e.g. `postgres://127.0.0.1/test` or
     /// `:memory:` (default: the SQLite file beside its config).
     #[arg(long)]
@@ -137,6 +143,10 @@ pub async fn run(args: &AnalyticsCostArgs) -> anyhow::Result<bool> {
     let mut rounds = Vec::new();
     let mut sent_on = 0u64;
     for round in 0..args.rounds.max(1) {
+        if round > 0 && args.restart_every > 0 && round % args.restart_every == 0 {
+            restart_gateways(&mut setup, &bin_dir, &work)
+                .with_context(|| format!("restarting the gateways before round {}", round + 1))?;
+        }
         let order = if round % 2 == 0 { [OFF, ON] } else { [ON, OFF] };
         let mut pair = [None, None];
         for gateway in order {
@@ -227,11 +237,13 @@ fn report(args: &AnalyticsCostArgs, rounds: &[Round], sent_on: u64, stored: u64)
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} requests at concurrency {}, {} rounds (order alternating), warm-up {} per run.\n",
+        "{} requests at concurrency {}, {} rounds (order alternating), warm-up {} per run, \
+         gateways restarted every {} rounds.\n",
         args.scenario.name(),
         args.concurrency,
         rounds.len(),
-        args.warmup
+        args.warmup,
+        args.restart_every
     );
     let _ = writeln!(
         out,

@@ -89,6 +89,32 @@ impl ChildGuard {
         }
     }
 
+    /// Asks the child to stop (SIGTERM, as an orchestrator would) and waits up to `grace`
+    /// for it to exit; kills it after that.
+    pub fn terminate(&mut self, grace: Duration) -> anyhow::Result<()> {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .context("cannot run kill")?;
+        if !status.success() {
+            return Err(self.failure("could not be sent SIGTERM"));
+        }
+        let deadline = std::time::Instant::now() + grace;
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        bail!(
+            "{} did not stop within {}s of SIGTERM",
+            self.name,
+            grace.as_secs()
+        )
+    }
+
     /// The child's process id.
     pub fn pid(&self) -> u32 {
         self.child.id()

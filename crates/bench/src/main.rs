@@ -261,7 +261,6 @@ fn start(
     database: Option<&str>,
 ) -> anyhow::Result<Setup> {
     let mock_bin = children::locate(bin_dir, "switchyard-mock")?;
-    let gateway_bin = children::locate(bin_dir, "switchyard")?;
     let (mock, mock_addr) = ChildGuard::spawn(
         "switchyard-mock",
         &mock_bin,
@@ -277,29 +276,7 @@ fn start(
             children::gateway_config(mock_addr, analytics, database),
         )
         .with_context(|| format!("cannot write {}", config.display()))?;
-        let config_arg = config
-            .to_str()
-            .ok_or_else(|| anyhow!("temp path {} is not UTF-8", config.display()))?;
-        let (child, addr) = ChildGuard::spawn(
-            "switchyard",
-            &gateway_bin,
-            &[
-                "serve",
-                "--config",
-                config_arg,
-                "--listen",
-                "127.0.0.1:0",
-                "--log-level",
-                "warn",
-            ],
-            None,
-            work.file(&format!("gateway-{i}.stderr")),
-        )?;
-        gateways.push(Gateway {
-            child,
-            uri: format!("http://{addr}/v1/chat/completions").parse()?,
-            base: format!("http://{addr}"),
-        });
+        gateways.push(start_gateway(bin_dir, work, i)?);
     }
     Ok(Setup {
         mock,
@@ -307,6 +284,49 @@ fn start(
         gateways,
         ticks_per_sec: children::clock_ticks_per_second(),
     })
+}
+
+/// Starts gateway `i` with the config [`start`] wrote for it.
+fn start_gateway(bin_dir: &std::path::Path, work: &WorkDir, i: usize) -> anyhow::Result<Gateway> {
+    let gateway_bin = children::locate(bin_dir, "switchyard")?;
+    let config = work.file(&format!("gateway-{i}.toml"));
+    let config_arg = config
+        .to_str()
+        .ok_or_else(|| anyhow!("temp path {} is not UTF-8", config.display()))?;
+    let (child, addr) = ChildGuard::spawn(
+        "switchyard",
+        &gateway_bin,
+        &[
+            "serve",
+            "--config",
+            config_arg,
+            "--listen",
+            "127.0.0.1:0",
+            "--log-level",
+            "warn",
+        ],
+        None,
+        work.file(&format!("gateway-{i}.stderr")),
+    )?;
+    Ok(Gateway {
+        child,
+        uri: format!("http://{addr}/v1/chat/completions").parse()?,
+        base: format!("http://{addr}"),
+    })
+}
+
+/// Stops every gateway gracefully (so the "on" one flushes its events) and starts a fresh
+/// process for each, with the same config and store.
+fn restart_gateways(
+    setup: &mut Setup,
+    bin_dir: &std::path::Path,
+    work: &WorkDir,
+) -> anyhow::Result<()> {
+    for (i, gateway) in setup.gateways.iter_mut().enumerate() {
+        gateway.child.terminate(Duration::from_secs(15))?;
+        *gateway = start_gateway(bin_dir, work, i)?;
+    }
+    Ok(())
 }
 
 /// The request body: model `bench` through the gateway, `bench-model` directly.

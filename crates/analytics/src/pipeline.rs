@@ -1,10 +1,12 @@
 //! The [`Analytics`] handle: events leave the request path through a bounded queue; one
-//! writer task prices them, counts them in the metrics and writes them in batches.
+//! writer, on a thread of its own, prices them, counts them in the metrics and writes them
+//! in batches.
 //!
 //! The writer never stops draining the queue while a write is in flight or the store is
 //! failing: events wait in its buffer (bounded by `max_buffered`, oldest dropped beyond),
-//! failed batches go back to the front and are retried with exponential backoff, and the
-//! store's idempotent inserts make a retry of a batch that did land harmless.
+//! failed batches go back to the front and are retried with exponential backoff. A retry
+//! never stores an event twice: a failed SQLite batch is rolled back whole, and PostgreSQL
+//! inserts skip event ids already stored.
 
 use crate::{
     config::AnalyticsConfig,

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Token counts in the gateway's canonical convention.
@@ -70,6 +71,11 @@ impl CacheStatus {
     }
 }
 
+/// A label the gateway knows in advance (route, wire format, provider kind, error class):
+/// borrowed from a constant when the request path builds the event, so recording it
+/// allocates nothing, and owned when an event is read back. Stored exactly like a string.
+pub type Label = Cow<'static, str>;
+
 /// One finished request. Build it with `RequestEvent { request_id, ..Default::default() }`
 /// and hand it to [`Analytics::record`](crate::Analytics::record).
 ///
@@ -92,9 +98,9 @@ pub struct RequestEvent {
     /// The client's API key as [`hash_client_key`] output; never the key itself.
     pub key_hash: Option<String>,
     /// The route served, e.g. `/v1/chat/completions`.
-    pub endpoint: String,
+    pub endpoint: Label,
     /// The client's wire format, e.g. `openai`, `anthropic`.
-    pub client_format: String,
+    pub client_format: Label,
     /// The kind of work (completion, generation, review, docs, ...), when classified.
     pub task: Option<String>,
     /// The programming language of the request, when detected.
@@ -113,7 +119,7 @@ pub struct RequestEvent {
     /// The configured provider name that answered (or was last tried).
     pub provider: Option<String>,
     /// The provider kind: `openai`, `azure`, `anthropic`, `gemini`.
-    pub provider_kind: Option<String>,
+    pub provider_kind: Option<Label>,
     /// The upstream model that answered.
     pub upstream_model: Option<String>,
     /// Upstream calls made (0 for cache hits).
@@ -128,7 +134,7 @@ pub struct RequestEvent {
     pub status: u16,
     /// Error class (`upstream_error`, `rate_limited`, ...) when the request failed or a
     /// stream broke.
-    pub error_class: Option<String>,
+    pub error_class: Option<Label>,
     /// Whether the client asked for a stream.
     pub stream: bool,
     /// Tokens as reported by the provider (or estimated: see [`TokenUsage::estimated`]).

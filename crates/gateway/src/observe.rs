@@ -51,17 +51,17 @@ fn event(state: &AppState, ctx: &mut RequestContext) -> RequestEvent {
             .client_key
             .and_then(|i| state.key_hashes.get(i))
             .cloned(),
-        endpoint: ctx.endpoint.to_owned(),
-        client_format: ctx.client_format.as_str().to_owned(),
+        endpoint: ctx.endpoint.into(),
+        client_format: ctx.client_format.as_str().into(),
         requested_model: ctx.requested_model.as_deref().map(str::to_owned),
         alias: ctx.alias.as_deref().map(str::to_owned),
         provider: provider.map(|p| p.name().to_owned()),
-        provider_kind: provider.map(|p| p.settings().kind.as_str().to_owned()),
+        provider_kind: provider.map(|p| p.settings().kind.as_str().into()),
         upstream_model: ctx.upstream_model.as_deref().map(str::to_owned),
         attempts: ctx.attempts,
         fallback_alias: ctx.fallback.as_deref().map(str::to_owned),
         status: ctx.status,
-        error_class: ctx.error.map(|k| error_class(k).to_owned()),
+        error_class: ctx.error.map(|k| error_class(k).into()),
         stream: ctx.stream,
         usage: ctx.usage.map(|u| TokenUsage {
             input_tokens: u.input_tokens,

@@ -127,7 +127,7 @@ pub(crate) fn values(e: &RequestEvent) -> [Value<'_>; 44] {
     let tokens = |f: fn(&TokenUsage) -> u64| {
         Value::Int(u.as_ref().map(|u| i64::try_from(f(u)).unwrap_or(i64::MAX)))
     };
-    fn text(s: &Option<String>) -> Value<'_> {
+    fn text<S: std::ops::Deref<Target = str>>(s: &Option<S>) -> Value<'_> {
         Value::Text(s.as_deref())
     }
     [
@@ -211,8 +211,8 @@ pub(crate) fn event_from(r: &impl Columns) -> Result<RequestEvent, StoreError> {
         event_id: r.int(1)?.unwrap_or(0) as u64,
         request_id: owned(2)?.unwrap_or_default(),
         key_hash: owned(3)?,
-        endpoint: owned(4)?.unwrap_or_default(),
-        client_format: owned(5)?.unwrap_or_default(),
+        endpoint: owned(4)?.unwrap_or_default().into(),
+        client_format: owned(5)?.unwrap_or_default().into(),
         task: owned(6)?,
         language: owned(7)?,
         requested_model: owned(8)?,
@@ -221,14 +221,14 @@ pub(crate) fn event_from(r: &impl Columns) -> Result<RequestEvent, StoreError> {
         router_baseline_model: owned(11)?,
         alias: owned(12)?,
         provider: owned(13)?,
-        provider_kind: owned(14)?,
+        provider_kind: owned(14)?.map(Into::into),
         upstream_model: owned(15)?,
         attempts: u32::try_from(unsigned(r.int(16)?)).unwrap_or(u32::MAX),
         fallback_alias: owned(17)?,
         cache_status: r.text(18)?.and_then(CacheStatus::parse),
         cache_similarity: r.real(19)?,
         status: u16::try_from(unsigned(r.int(20)?)).unwrap_or(0),
-        error_class: owned(21)?,
+        error_class: owned(21)?.map(Into::into),
         stream: r.boolean(22)?,
         usage,
         input_bytes: unsigned(r.int(29)?),

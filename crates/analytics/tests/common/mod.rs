@@ -63,7 +63,7 @@ pub fn sample_events(n: usize) -> Vec<RequestEvent> {
                 cache_similarity: (caches[i % caches.len()] == Some(CacheStatus::SemanticHit))
                     .then_some(0.93),
                 status: if i % 13 == 0 { 502 } else { 200 },
-                error_class: (i % 13 == 0).then(|| "upstream_error".to_owned()),
+                error_class: (i % 13 == 0).then(|| "upstream_error".into()),
                 stream: i % 3 == 0,
                 usage: (i % 11 != 0).then(|| TokenUsage {
                     input_tokens: 500 + (i as u64 * 97) % 5000,

@@ -55,10 +55,9 @@ fn synthetic(rng: &mut Rng, ts_ms: i64) -> RequestEvent {
     RequestEvent {
         ts_ms,
         request_id: format!("req-{:016x}", rng.next()),
-        key_hash: Some(hash_client_key(
-            "demo",
-            rng.pick::<&str>(&["ide", "ci", "docs-bot"]),
-        )),
+        key_hash: Some(
+            hash_client_key("demo", rng.pick::<&str>(&["ide", "ci", "docs-bot"])).into(),
+        ),
         endpoint: "/v1/chat/completions".into(),
         client_format: "openai".into(),
         task: Some((*rng.pick(&["completion", "generation", "review", "docs"])).into()),

@@ -5,9 +5,9 @@
 //! cargo run --release -p switchyard-analytics --example record_bench -- [events] [sqlite-path]
 //! ```
 //!
-//! Prints ns per `record` call (event pre-built), ns per build-and-record (the strings an
-//! observe stage would copy), and the writer's sustained rate (events/s until all are
-//! stored), with queue drops if any.
+//! Prints ns per `record` call (event pre-built), ns per build-and-record (the event built
+//! as the gateway builds it: shared names cloned, the request id copied), and the writer's
+//! sustained rate (events/s until all are stored), with queue drops if any.
 
 use std::{
     sync::Arc,
@@ -23,11 +23,11 @@ fn event(i: u64, model: &Arc<str>, alias: &Arc<str>) -> RequestEvent {
         request_id: format!("req-{i:016x}"),
         endpoint: "/v1/chat/completions".into(),
         client_format: "openai".into(),
-        requested_model: Some(alias.to_string()),
-        alias: Some(alias.to_string()),
+        requested_model: Some(alias.clone()),
+        alias: Some(alias.clone()),
         provider: Some("openai".into()),
         provider_kind: Some("openai".into()),
-        upstream_model: Some(model.to_string()),
+        upstream_model: Some(model.clone()),
         attempts: 1,
         cache_status: Some(CacheStatus::Miss),
         status: 200,
@@ -107,7 +107,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         s.dropped_queue_full
     );
 
-    // 2. build + record, as an observe stage would (strings copied from the context).
+    // 2. build + record, as an observe stage would (names shared from the context, the request id copied).
     let a = Analytics::with_store(config.clone(), PriceTable::builtin(), store.clone())?;
     let mut build_ns = Vec::new();
     let mut sent = 0;

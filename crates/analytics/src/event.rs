@@ -4,8 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::borrow::Cow;
 use std::time::{SystemTime, UNIX_EPOCH};
+use std::{borrow::Cow, sync::Arc};
 
 /// Token counts in the gateway's canonical convention.
 ///
@@ -76,6 +76,22 @@ impl CacheStatus {
 /// allocates nothing, and owned when an event is read back. Stored exactly like a string.
 pub type Label = Cow<'static, str>;
 
+/// Names the gateway already holds behind an `Arc` (client-key hash, alias, provider, the
+/// requested and upstream models): the request path shares them instead of copying, and
+/// they are stored exactly like `Option<String>` (no serde `rc` feature needed).
+mod shared_label {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::sync::Arc;
+
+    pub fn serialize<S: Serializer>(v: &Option<Arc<str>>, s: S) -> Result<S::Ok, S::Error> {
+        v.as_deref().serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Arc<str>>, D::Error> {
+        Ok(Option::<String>::deserialize(d)?.map(Arc::from))
+    }
+}
+
 /// One finished request. Build it with `RequestEvent { request_id, ..Default::default() }`
 /// and hand it to [`Analytics::record`](crate::Analytics::record).
 ///
@@ -96,7 +112,8 @@ pub struct RequestEvent {
     /// The request id (the client's `x-request-id` or a generated one).
     pub request_id: String,
     /// The client's API key as [`hash_client_key`] output; never the key itself.
-    pub key_hash: Option<String>,
+    #[serde(with = "shared_label")]
+    pub key_hash: Option<Arc<str>>,
     /// The route served, e.g. `/v1/chat/completions`.
     pub endpoint: Label,
     /// The client's wire format, e.g. `openai`, `anthropic`.
@@ -106,7 +123,8 @@ pub struct RequestEvent {
     /// The programming language of the request, when detected.
     pub language: Option<String>,
     /// The `model` the client sent.
-    pub requested_model: Option<String>,
+    #[serde(with = "shared_label")]
+    pub requested_model: Option<Arc<str>>,
     /// The router tier chosen (e.g. `small`, `large`), when a router planned the request.
     pub router_tier: Option<String>,
     /// The router's complexity score.
@@ -115,13 +133,16 @@ pub struct RequestEvent {
     /// have used without routing).
     pub router_baseline_model: Option<String>,
     /// The alias that served the request.
-    pub alias: Option<String>,
+    #[serde(with = "shared_label")]
+    pub alias: Option<Arc<str>>,
     /// The configured provider name that answered (or was last tried).
-    pub provider: Option<String>,
+    #[serde(with = "shared_label")]
+    pub provider: Option<Arc<str>>,
     /// The provider kind: `openai`, `azure`, `anthropic`, `gemini`.
     pub provider_kind: Option<Label>,
     /// The upstream model that answered.
-    pub upstream_model: Option<String>,
+    #[serde(with = "shared_label")]
+    pub upstream_model: Option<Arc<str>>,
     /// Upstream calls made (0 for cache hits).
     pub attempts: u32,
     /// The fallback alias that finally served the request, if the first alias failed.

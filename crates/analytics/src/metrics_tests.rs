@@ -126,7 +126,7 @@ fn pairs_are_counted_apart_when_more_than_the_memo_holds() {
         for p in 0..3 {
             for a in 0..8 {
                 let mut e = event(&format!("prov{p}"), 200, 1.0);
-                e.alias = Some(format!("alias{a}"));
+                e.alias = Some(format!("alias{a}").into());
                 e.status = if a == 7 && round == 0 { 503 } else { 200 };
                 m.observe(&e);
             }

@@ -53,11 +53,14 @@ fn event(state: &AppState, ctx: &mut RequestContext) -> RequestEvent {
             .cloned(),
         endpoint: ctx.endpoint.into(),
         client_format: ctx.client_format.as_str().into(),
-        requested_model: ctx.requested_model.as_deref().map(str::to_owned),
-        alias: ctx.alias.as_deref().map(str::to_owned),
-        provider: provider.map(|p| p.name().to_owned()),
+        requested_model: ctx.requested_model.clone(),
+        alias: ctx.alias.clone(),
+        provider: ctx
+            .provider
+            .and_then(|i| state.provider_labels.get(i))
+            .cloned(),
         provider_kind: provider.map(|p| p.settings().kind.as_str().into()),
-        upstream_model: ctx.upstream_model.as_deref().map(str::to_owned),
+        upstream_model: ctx.upstream_model.clone(),
         attempts: ctx.attempts,
         fallback_alias: ctx.fallback.as_deref().map(str::to_owned),
         status: ctx.status,

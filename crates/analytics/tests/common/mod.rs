@@ -44,7 +44,7 @@ pub fn sample_events(n: usize) -> Vec<RequestEvent> {
                 event_id: i as u64 + 1,
                 ts_ms: BASE_TS + i as i64 * 37_000,
                 request_id: format!("req-{i:04}"),
-                key_hash: Some(hash_client_key("test", &format!("key-{}", i % 3))),
+                key_hash: Some(hash_client_key("test", &format!("key-{}", i % 3)).into()),
                 endpoint: "/v1/chat/completions".into(),
                 client_format: if i % 2 == 0 { "openai" } else { "anthropic" }.into(),
                 task: tasks[i % tasks.len()].map(Into::into),

@@ -55,10 +55,7 @@ fn event(state: &AppState, ctx: &mut RequestContext) -> RequestEvent {
         client_format: ctx.client_format.as_str().into(),
         requested_model: ctx.requested_model.clone(),
         alias: ctx.alias.clone(),
-        provider: ctx
-            .provider
-            .and_then(|i| state.provider_labels.get(i))
-            .cloned(),
+        provider: provider.map(|p| p.settings().name.clone()),
         provider_kind: provider.map(|p| p.settings().kind.as_str().into()),
         upstream_model: ctx.upstream_model.clone(),
         attempts: ctx.attempts,

@@ -79,8 +79,6 @@ pub struct AppState {
     pub analytics: Analytics,
     /// Salted hashes of `server.api_keys`, by index (what analytics stores of a key).
     pub key_hashes: Vec<Arc<str>>,
-    /// Provider names by index, shared by every analytics event instead of copied.
-    pub provider_labels: Vec<Arc<str>>,
     /// The OTLP trace exporter, when `[telemetry]` sets an endpoint.
     pub telemetry: Option<Telemetry>,
 }
@@ -174,7 +172,6 @@ impl AppState {
             .iter()
             .map(|k| Arc::from(analytics.hash_key(k)))
             .collect();
-        let provider_labels = providers.iter().map(|p| Arc::from(p.name())).collect();
         Ok(Arc::new(Self {
             config,
             providers,
@@ -183,7 +180,6 @@ impl AppState {
             health: RwLock::new(health),
             analytics,
             key_hashes,
-            provider_labels,
             telemetry,
         }))
     }

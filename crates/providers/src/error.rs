@@ -1,6 +1,6 @@
 //! Provider errors: whose fault, and whether another try may help.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 use switchyard_protocol::{ApiError, CodecError, ErrorKind};
 
 /// Who is at fault for a failed upstream call (decides status and retry policy).
@@ -21,7 +21,7 @@ pub enum ProviderError {
     #[error("request cannot be sent to provider `{provider}`: {source}")]
     Encode {
         /// Provider name.
-        provider: String,
+        provider: Arc<str>,
         /// The codec's complaint.
         source: CodecError,
     },
@@ -29,7 +29,7 @@ pub enum ProviderError {
     #[error("cannot connect to provider `{provider}`: {message}")]
     Connect {
         /// Provider name.
-        provider: String,
+        provider: Arc<str>,
         /// Transport detail (never contains keys).
         message: String,
     },
@@ -37,7 +37,7 @@ pub enum ProviderError {
     #[error("provider `{provider}` timed out after {after:?} ({phase})")]
     Timeout {
         /// Provider name.
-        provider: String,
+        provider: Arc<str>,
         /// The limit that was hit.
         after: Duration,
         /// Which phase: "response headers", "stream idle", "total".
@@ -47,7 +47,7 @@ pub enum ProviderError {
     #[error("provider `{provider}` answered {status}: {message}")]
     Status {
         /// Provider name.
-        provider: String,
+        provider: Arc<str>,
         /// HTTP status from upstream.
         status: u16,
         /// Upstream error type, when its body said.
@@ -61,7 +61,7 @@ pub enum ProviderError {
     #[error("connection to provider `{provider}` broke: {message}")]
     Transport {
         /// Provider name.
-        provider: String,
+        provider: Arc<str>,
         /// Transport detail.
         message: String,
     },
@@ -69,7 +69,7 @@ pub enum ProviderError {
     #[error("provider `{provider}` sent an answer that cannot be decoded: {source}")]
     Decode {
         /// Provider name.
-        provider: String,
+        provider: Arc<str>,
         /// The codec's complaint.
         source: CodecError,
     },
@@ -77,7 +77,7 @@ pub enum ProviderError {
     #[error("provider `{provider}` ({kind}) does not support {operation}")]
     Unsupported {
         /// Provider name.
-        provider: String,
+        provider: Arc<str>,
         /// Provider kind.
         kind: &'static str,
         /// The operation.

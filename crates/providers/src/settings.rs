@@ -1,6 +1,6 @@
 //! Validated settings of one provider, as the gateway's config produces them.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 /// Which API a provider speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,8 +52,9 @@ impl ProviderKind {
 /// Everything needed to talk to one provider.
 #[derive(Debug, Clone)]
 pub struct ProviderSettings {
-    /// Name in config; shown in `x-switchyard-provider`.
-    pub name: String,
+    /// Name in config; shown in `x-switchyard-provider`. Shared, because every analytics
+    /// event and metric of the provider carries it.
+    pub name: Arc<str>,
     /// API kind.
     pub kind: ProviderKind,
     /// Base URL without trailing slash (OpenAI-style includes `/v1`).
@@ -82,7 +83,7 @@ pub struct ProviderSettings {
 
 impl ProviderSettings {
     /// Settings with defaults for `kind` at `base_url`.
-    pub fn new(name: impl Into<String>, kind: ProviderKind, base_url: impl Into<String>) -> Self {
+    pub fn new(name: impl Into<Arc<str>>, kind: ProviderKind, base_url: impl Into<String>) -> Self {
         Self {
             name: name.into(),
             kind,

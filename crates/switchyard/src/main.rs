@@ -183,7 +183,7 @@ async fn serve(config_path: Option<PathBuf>, listen: Option<SocketAddr>) -> anyh
             let listen = listen.unwrap_or(default_listen);
             match environment_config(listen, &|name| std::env::var(name).ok()) {
                 Some(c) => {
-                    let names: Vec<&str> = c.providers.iter().map(|p| p.name.as_str()).collect();
+                    let names: Vec<&str> = c.providers.iter().map(|p| &*p.name).collect();
                     tracing::info!(
                         "no config file: using providers from the environment: {}",
                         names.join(", ")

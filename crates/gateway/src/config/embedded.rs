@@ -62,7 +62,7 @@ fn passthrough(providers: &[ProviderSettings]) -> Vec<PassthroughRule> {
         if let Some(p) = providers.iter().find(|p| p.kind == kind) {
             rules.push(PassthroughRule {
                 prefix: prefix.to_owned(),
-                provider: p.name.clone(),
+                provider: p.name.to_string(),
             });
         }
     }
@@ -73,7 +73,7 @@ fn passthrough(providers: &[ProviderSettings]) -> Vec<PassthroughRule> {
     if let Some(p) = catch_all {
         rules.push(PassthroughRule {
             prefix: String::new(),
-            provider: p.name.clone(),
+            provider: p.name.to_string(),
         });
     }
     rules

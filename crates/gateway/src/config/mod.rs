@@ -225,9 +225,9 @@ impl Validator<'_> {
         for (name, p) in &raw.providers {
             providers.push(self.provider(name, p)?);
         }
-        let known = |name: &str| providers.iter().any(|p| p.name == name);
+        let known = |name: &str| providers.iter().any(|p| *p.name == *name);
         let known_list = || {
-            let names: Vec<&str> = providers.iter().map(|p| p.name.as_str()).collect();
+            let names: Vec<&str> = providers.iter().map(|p| &*p.name).collect();
             if names.is_empty() {
                 "no providers are configured".to_owned()
             } else {

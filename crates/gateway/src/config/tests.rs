@@ -41,7 +41,7 @@ fn valid_config_resolves_everything() {
     assert_eq!(c.server.api_keys, vec!["client-key-123".to_owned()]);
     assert_eq!(c.providers.len(), 2);
     let claude = &c.providers[0];
-    assert_eq!(claude.name, "claude");
+    assert_eq!(&*claude.name, "claude");
     assert_eq!(claude.base_url, "https://api.anthropic.com");
     assert_eq!(claude.default_max_tokens, 1024);
     assert_eq!(
@@ -159,7 +159,7 @@ fn environment_config_routes_model_families() {
     };
     let listen: SocketAddr = DEFAULT_LISTEN.parse().unwrap();
     let c = environment_config(listen, &lookup).unwrap();
-    let names: Vec<_> = c.providers.iter().map(|p| p.name.as_str()).collect();
+    let names: Vec<_> = c.providers.iter().map(|p| &*p.name).collect();
     assert_eq!(names, ["openai", "anthropic"]);
     let route = |model: &str| {
         c.passthrough

@@ -109,7 +109,7 @@ async fn first_content(
                     502
                 };
                 return Err(ProviderError::Status {
-                    provider: provider.name().to_owned(),
+                    provider: provider.settings().name.clone(),
                     status,
                     error_type: Some(kind),
                     message,

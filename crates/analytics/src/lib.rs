@@ -13,6 +13,7 @@ mod http;
 mod metrics;
 mod pipeline;
 mod prices;
+mod recent;
 mod redact;
 mod report;
 pub mod store;

@@ -7,7 +7,10 @@
 //! cache status, error class; each label keeps at most [`MAX_LABEL_VALUES`] distinct
 //! values, later ones are counted under `other`.
 
-use crate::event::{CacheStatus, RequestEvent};
+use crate::{
+    event::{CacheStatus, RequestEvent},
+    recent::RecentLookups,
+};
 use std::{
     collections::{BTreeMap, HashMap, HashSet},
     fmt::Write as _,
@@ -156,8 +159,8 @@ struct State {
     provider_index: HashMap<Arc<str>, usize>,
     pairs: Vec<PairSeries>,
     pair_index: HashMap<(Arc<str>, Arc<str>), usize>,
-    /// (raw provider, raw alias, index into `pairs`), most recent last.
-    pair_memo: Vec<(Option<String>, Option<String>, usize)>,
+    /// Index into `pairs` by raw provider and alias names.
+    pair_memo: RecentLookups<usize, PAIR_MEMO>,
     unpriced: u64,
     savings: [f64; SAVINGS_SOURCES.len()],
     cache: [u64; CacheStatus::ALL.len()],
@@ -178,7 +181,7 @@ impl Default for State {
             provider_index: HashMap::new(),
             pairs: Vec::new(),
             pair_index: HashMap::new(),
-            pair_memo: Vec::with_capacity(PAIR_MEMO),
+            pair_memo: RecentLookups::default(),
             unpriced: 0,
             savings: [0.0; SAVINGS_SOURCES.len()],
             cache: [0; CacheStatus::ALL.len()],
@@ -195,12 +198,7 @@ impl State {
     /// The series of `e`'s (provider, alias) pair, created on first sight.
     fn pair(&mut self, e: &RequestEvent) -> usize {
         let (provider, alias) = (e.provider.as_deref(), e.alias.as_deref());
-        if let Some(&(_, _, i)) = self
-            .pair_memo
-            .iter()
-            .rev()
-            .find(|(p, a, _)| p.as_deref() == provider && a.as_deref() == alias)
-        {
+        if let Some(i) = self.pair_memo.get(provider, alias) {
             return i;
         }
         let provider_label = self.providers.get(provider);
@@ -220,11 +218,7 @@ impl State {
                 i
             }
         };
-        if self.pair_memo.len() >= PAIR_MEMO {
-            self.pair_memo.remove(0);
-        }
-        self.pair_memo
-            .push((provider.map(str::to_owned), alias.map(str::to_owned), i));
+        self.pair_memo.put(provider, alias, i);
         i
     }
 
@@ -384,7 +378,7 @@ impl Metrics {
         if let Some(c) = e.cache_status {
             if let Some(n) = CacheStatus::ALL
                 .iter()
-                .position(|s| *s == c)
+                .position(|&status| status == c)
                 .and_then(|i| s.cache.get_mut(i))
             {
                 *n += 1;

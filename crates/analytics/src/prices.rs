@@ -1,7 +1,10 @@
 //! What tokens cost: a built-in, dated price table matched by model-name prefix, overridable
 //! per model and per deployment, and the cost of one request's usage.
 
-use crate::event::{RequestEvent, TokenUsage};
+use crate::{
+    event::{RequestEvent, TokenUsage},
+    recent::RecentLookups,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -335,15 +338,17 @@ impl PriceTable {
     }
 }
 
+/// Price lookups a [`PriceMemo`] compares before its maps.
+const RECENT_PRICE_LOOKUPS: usize = 8;
+
 /// Remembered lookups of one [`PriceTable`], for a caller that prices many events (the
 /// analytics writer): nearly every event names one of a few models, and matching prefixes
 /// over the whole table per event was a visible share of the writer's time. Bounded: it
 /// forgets everything past [`PriceMemo::MAX_ENTRIES`] (client-chosen model names).
 #[derive(Debug, Default)]
 pub struct PriceMemo {
-    /// The last few lookups, compared before hashing: traffic mostly repeats a handful of
-    /// (provider, model) pairs, and two short string comparisons cost less than SipHash.
-    recent: Vec<(Option<String>, String, Option<ModelPrice>)>,
+    /// The last few lookups, compared before the maps.
+    recent: RecentLookups<Option<ModelPrice>, RECENT_PRICE_LOOKUPS>,
     unnamed: HashMap<String, Option<ModelPrice>>,
     named: HashMap<String, HashMap<String, Option<ModelPrice>>>,
     entries: usize,
@@ -353,9 +358,6 @@ impl PriceMemo {
     /// Lookups remembered at most.
     pub const MAX_ENTRIES: usize = 4096;
 
-    /// Lookups compared before the maps.
-    const RECENT: usize = 8;
-
     /// [`PriceTable::lookup`] of `table`, remembered. Use one memo with one table only.
     pub fn lookup(
         &mut self,
@@ -363,19 +365,11 @@ impl PriceMemo {
         provider: Option<&str>,
         model: &str,
     ) -> Option<ModelPrice> {
-        if let Some((_, _, price)) = self
-            .recent
-            .iter()
-            .find(|(p, m, _)| m == model && p.as_deref() == provider)
-        {
-            return *price;
+        if let Some(price) = self.recent.get(provider, Some(model)) {
+            return price;
         }
         let price = self.lookup_maps(table, provider, model);
-        if self.recent.len() >= Self::RECENT {
-            self.recent.remove(0);
-        }
-        self.recent
-            .push((provider.map(str::to_owned), model.to_owned(), price));
+        self.recent.put(provider, Some(model), price);
         price
     }
 

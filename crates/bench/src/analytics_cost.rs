@@ -16,7 +16,7 @@ use clap::Args;
 use http_body_util::{BodyExt as _, Full};
 use hyper::{Request, Uri};
 
-use crate::children::WorkDir;
+use crate::children::{toml_string, WorkDir};
 use crate::load::{self, Load};
 use crate::report::{median, RunStats, Scenario};
 use crate::{binary_dir, cpu_model, measure, restart_gateways, start, utc_now, Side};
@@ -113,6 +113,34 @@ pub struct AnalyticsCostArgs {
     /// `:memory:` (default: the SQLite file beside its config).
     #[arg(long)]
     database: Option<String>,
+    /// A setting for the "on" gateway's `[analytics]` section, as `key=value` with a TOML
+    /// value (repeatable), e.g. `--set batch_size=512`: compares configurations.
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_setting)]
+    settings: Vec<String>,
+}
+
+/// `key=value` as a TOML line, refusing what is not one.
+fn parse_setting(arg: &str) -> Result<String, String> {
+    let (key, value) = arg
+        .split_once('=')
+        .ok_or_else(|| format!("`{arg}` is not key=value"))?;
+    let (key, value) = (key.trim(), value.trim());
+    if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(format!("`{key}` is not an [analytics] key"));
+    }
+    if value.is_empty() {
+        return Err(format!("`{key}` has no value"));
+    }
+    Ok(format!("{key} = {value}"))
+}
+
+impl AnalyticsCostArgs {
+    /// The "on" gateway's `[analytics]` lines.
+    fn analytics_settings(&self) -> Vec<String> {
+        let database = self.database.as_deref();
+        let database = database.map(|db| format!("database = {}", toml_string(db)));
+        database.into_iter().chain(self.settings.iter().cloned()).collect()
+    }
 }
 
 /// One round: the same load through both gateways.
@@ -129,7 +157,7 @@ pub async fn run(args: &AnalyticsCostArgs) -> anyhow::Result<bool> {
         &bin_dir,
         &work,
         &[false, !args.control],
-        args.database.as_deref(),
+        &args.analytics_settings(),
     )?;
     eprintln!(
         "mock on {}, analytics off on {}, on on {}",
@@ -245,6 +273,14 @@ fn report(args: &AnalyticsCostArgs, rounds: &[Round], sent_on: u64, stored: u64)
         args.warmup,
         args.restart_every
     );
+    let settings = args.analytics_settings();
+    if !settings.is_empty() {
+        let _ = writeln!(
+            out,
+            "The \"on\" gateway's `[analytics]` also sets: `{}`.\n",
+            settings.join("`, `")
+        );
+    }
     let _ = writeln!(
         out,
         "| round | off: req/s | on: req/s | on/off | off: CPU µs/req | on: CPU µs/req |"
@@ -349,6 +385,19 @@ fn report(args: &AnalyticsCostArgs, rounds: &[Round], sent_on: u64, stored: u64)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn settings_become_toml_lines_and_bad_ones_are_refused() {
+        assert_eq!(parse_setting("batch_size=512"), Ok("batch_size = 512".into()));
+        assert_eq!(
+            parse_setting(" flush_interval_ms = 250 "),
+            Ok("flush_interval_ms = 250".into())
+        );
+        assert!(parse_setting("batch_size").is_err());
+        assert!(parse_setting("=3").is_err());
+        assert!(parse_setting("a.b=3").is_err());
+        assert!(parse_setting("batch_size=").is_err());
+    }
 
     #[test]
     fn bootstrap_interval_brackets_the_mean_and_narrows_with_more_rounds() {

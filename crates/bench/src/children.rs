@@ -236,23 +236,25 @@ impl Drop for WorkDir {
 }
 
 /// The gateway config pointing one model alias, `bench`, at the mock's OpenAI endpoint.
-/// With `analytics`, every request is recorded (in `database`, by default the SQLite file
-/// beside the config, the embedded default); without, the `[analytics]` stage is switched off.
-pub fn gateway_config(mock: SocketAddr, analytics: bool, database: Option<&str>) -> String {
-    let database = match database {
-        Some(db) if analytics => format!("database = {}\n", toml_string(db)),
-        _ => String::new(),
+/// With `analytics`, every request is recorded, with `settings` (TOML `key = value` lines)
+/// added to its `[analytics]` section (by default into the SQLite file beside the config,
+/// the embedded default); without, the `[analytics]` stage is switched off.
+pub fn gateway_config(mock: SocketAddr, analytics: bool, settings: &[String]) -> String {
+    let settings: String = if analytics {
+        settings.iter().map(|line| format!("{line}\n")).collect()
+    } else {
+        String::new()
     };
     format!(
         "[server]\nlisten = \"127.0.0.1:0\"\n\n\
          [providers.mock]\nkind = \"openai\"\nbase_url = \"http://{mock}/v1\"\n\n\
          [models.bench]\ndeployments = [{{ provider = \"mock\", model = \"bench-model\" }}]\n\n\
-         [analytics]\nenabled = {analytics}\n{database}"
+         [analytics]\nenabled = {analytics}\n{settings}"
     )
 }
 
 /// `s` as a TOML basic string.
-fn toml_string(s: &str) -> String {
+pub fn toml_string(s: &str) -> String {
     let mut out = String::from("\"");
     for c in s.chars() {
         match c {
@@ -307,8 +309,14 @@ mod tests {
 
     #[test]
     fn config_names_the_mock() {
-        let c = gateway_config("127.0.0.1:9".parse().unwrap(), true, None);
+        let settings = ["batch_size = 256".to_string()];
+        let c = gateway_config("127.0.0.1:9".parse().unwrap(), true, &settings);
         assert!(c.contains("base_url = \"http://127.0.0.1:9/v1\""));
         assert!(c.contains("model = \"bench-model\""));
+        assert!(c.ends_with("[analytics]\nenabled = true\nbatch_size = 256\n"), "{c}");
+        let off = gateway_config("127.0.0.1:9".parse().unwrap(), false, &settings);
+        assert!(off.ends_with("[analytics]\nenabled = false\n"), "{off}");
+        let parsed: toml::Value = toml::from_str(&c).unwrap();
+        assert_eq!(parsed["analytics"]["batch_size"].as_integer(), Some(256));
     }
 }

@@ -171,7 +171,7 @@ fn binary_dir(release_dir: Option<&PathBuf>) -> anyhow::Result<PathBuf> {
 async fn overhead(args: &OverheadArgs) -> anyhow::Result<bool> {
     let bin_dir = binary_dir(args.release_dir.as_ref())?;
     let work = WorkDir::create()?;
-    let mut setup = start(&bin_dir, &work, &[args.analytics == "on"], None)?;
+    let mut setup = start(&bin_dir, &work, &[args.analytics == "on"], &[])?;
     eprintln!(
         "mock on {}, gateway on {} (CPU from /proc at {} ticks/s)",
         setup.direct_uri, setup.gateways[0].uri, setup.ticks_per_sec
@@ -253,12 +253,12 @@ async fn overhead(args: &OverheadArgs) -> anyhow::Result<bool> {
 }
 
 /// Starts the mock, then one gateway in front of it per entry of `analytics` (each with
-/// analytics on or off; on ones record into `database`, default the SQLite file).
+/// analytics on or off; on ones get `settings` in their `[analytics]` section).
 fn start(
     bin_dir: &std::path::Path,
     work: &WorkDir,
     analytics: &[bool],
-    database: Option<&str>,
+    settings: &[String],
 ) -> anyhow::Result<Setup> {
     let mock_bin = children::locate(bin_dir, "switchyard-mock")?;
     let (mock, mock_addr) = ChildGuard::spawn(
@@ -273,7 +273,7 @@ fn start(
         let config = work.file(&format!("gateway-{i}.toml"));
         std::fs::write(
             &config,
-            children::gateway_config(mock_addr, analytics, database),
+            children::gateway_config(mock_addr, analytics, settings),
         )
         .with_context(|| format!("cannot write {}", config.display()))?;
         gateways.push(start_gateway(bin_dir, work, i)?);

@@ -139,7 +139,10 @@ impl AnalyticsCostArgs {
     fn analytics_settings(&self) -> Vec<String> {
         let database = self.database.as_deref();
         let database = database.map(|db| format!("database = {}", toml_string(db)));
-        database.into_iter().chain(self.settings.iter().cloned()).collect()
+        database
+            .into_iter()
+            .chain(self.settings.iter().cloned())
+            .collect()
     }
 }
 
@@ -388,7 +391,10 @@ mod tests {
 
     #[test]
     fn settings_become_toml_lines_and_bad_ones_are_refused() {
-        assert_eq!(parse_setting("batch_size=512"), Ok("batch_size = 512".into()));
+        assert_eq!(
+            parse_setting("batch_size=512"),
+            Ok("batch_size = 512".into())
+        );
         assert_eq!(
             parse_setting(" flush_interval_ms = 250 "),
             Ok("flush_interval_ms = 250".into())

@@ -313,7 +313,10 @@ mod tests {
         let c = gateway_config("127.0.0.1:9".parse().unwrap(), true, &settings);
         assert!(c.contains("base_url = \"http://127.0.0.1:9/v1\""));
         assert!(c.contains("model = \"bench-model\""));
-        assert!(c.ends_with("[analytics]\nenabled = true\nbatch_size = 256\n"), "{c}");
+        assert!(
+            c.ends_with("[analytics]\nenabled = true\nbatch_size = 256\n"),
+            "{c}"
+        );
         let off = gateway_config("127.0.0.1:9".parse().unwrap(), false, &settings);
         assert!(off.ends_with("[analytics]\nenabled = false\n"), "{off}");
         let parsed: toml::Value = toml::from_str(&c).unwrap();

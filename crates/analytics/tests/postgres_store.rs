@@ -6,8 +6,8 @@
 
 mod common;
 
-use common::{reference_summary, sample_events, sample_queries, PgSchema, PG_URL};
-use std::{sync::Arc, time::Duration};
+use common::{batch, reference_summary, sample_events, sample_queries, PgSchema, PG_URL};
+use std::time::Duration;
 use switchyard_analytics::{
     store::{EventStore, PostgresStore, SqliteStore},
     Aggregator, Analytics, AnalyticsConfig, PriceTable, RequestEvent,
@@ -24,12 +24,9 @@ async fn events_round_trip_exactly_and_inserts_are_idempotent() {
     let schema = PgSchema::new("roundtrip");
     let store = store(&schema);
     let events = sample_events(120);
-    store.insert(Arc::new(events[..60].to_vec())).await.unwrap();
-    store.insert(Arc::new(events[60..].to_vec())).await.unwrap();
-    store
-        .insert(Arc::new(events[50..70].to_vec()))
-        .await
-        .unwrap();
+    store.insert(batch(&events[..60])).await.unwrap();
+    store.insert(batch(&events[60..])).await.unwrap();
+    store.insert(batch(&events[50..70])).await.unwrap();
     assert_eq!(schema.count().await, 120);
     let recent = store.recent(1000).await.unwrap();
     let mut expected: Vec<RequestEvent> = events;
@@ -44,8 +41,8 @@ async fn summaries_are_identical_to_sqlite_and_the_reference() {
     let lite = SqliteStore::open_in_memory().await.unwrap();
     let events = sample_events(300);
     for chunk in events.chunks(128) {
-        pg.insert(Arc::new(chunk.to_vec())).await.unwrap();
-        lite.insert(Arc::new(chunk.to_vec())).await.unwrap();
+        pg.insert(batch(chunk)).await.unwrap();
+        lite.insert(batch(chunk)).await.unwrap();
     }
     for q in sample_queries() {
         let from_pg = pg.scan(Aggregator::new(q)).await.unwrap().finish();
@@ -81,7 +78,7 @@ async fn migrations_apply_once_even_when_replicas_start_together() {
     assert_eq!(versions, [1, 2]);
     // A store that reconnects later finds everything in place.
     store(&schema)
-        .insert(Arc::new(sample_events(3)))
+        .insert(batch(&sample_events(3)))
         .await
         .unwrap();
     assert_eq!(schema.count().await, 3);

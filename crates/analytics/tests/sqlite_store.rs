@@ -5,8 +5,7 @@
 
 mod common;
 
-use common::{reference_summary, sample_events, sample_queries, unique_suffix};
-use std::sync::Arc;
+use common::{batch, reference_summary, sample_events, sample_queries, unique_suffix};
 use switchyard_analytics::{
     store::{EventStore, SqliteStore},
     Aggregator, Analytics, AnalyticsConfig, PriceTable, RequestEvent,
@@ -35,8 +34,8 @@ async fn events_round_trip_exactly() {
     let dir = TempDir::new();
     let store = SqliteStore::open(&dir.0.join("a.db")).await.unwrap();
     let events = sample_events(120);
-    store.insert(Arc::new(events[..60].to_vec())).await.unwrap();
-    store.insert(Arc::new(events[60..].to_vec())).await.unwrap();
+    store.insert(batch(&events[..60])).await.unwrap();
+    store.insert(batch(&events[60..])).await.unwrap();
 
     let recent = store.recent(1000).await.unwrap();
     assert_eq!(recent.len(), 120);
@@ -53,7 +52,7 @@ async fn summaries_match_the_reference() {
     // Inserted out of order: the scan orders them.
     let mut shuffled = events.clone();
     shuffled.reverse();
-    store.insert(Arc::new(shuffled)).await.unwrap();
+    store.insert(batch(&shuffled)).await.unwrap();
     for q in sample_queries() {
         let got = store.scan(Aggregator::new(q)).await.unwrap().finish();
         assert_eq!(got, reference_summary(&events, q), "query {q:?}");
@@ -74,7 +73,7 @@ async fn file_is_wal_migrated_once_and_reopens() {
     let path = dir.0.join("events.db");
     {
         let store = SqliteStore::open(&path).await.unwrap();
-        store.insert(Arc::new(sample_events(5))).await.unwrap();
+        store.insert(batch(&sample_events(5))).await.unwrap();
     }
     let store = SqliteStore::open(&path).await.unwrap();
     assert_eq!(store.recent(10).await.unwrap().len(), 5);

@@ -7,11 +7,13 @@ use crate::{
 };
 use std::{future::Future, path::Path, pin::Pin, sync::Arc, time::Duration};
 
+mod batch;
 mod columns;
 pub mod postgres;
 mod segment;
 pub mod sqlite;
 
+pub use batch::EventBatch;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
@@ -47,7 +49,7 @@ pub trait EventStore: Send + Sync + 'static {
     fn kind(&self) -> &'static str;
 
     /// Writes a batch (all or nothing).
-    fn insert(&self, batch: Arc<Vec<RequestEvent>>) -> BoxFuture<'_, Result<(), StoreError>>;
+    fn insert(&self, batch: Arc<EventBatch>) -> BoxFuture<'_, Result<(), StoreError>>;
 
     /// Feeds the events of `agg`'s range to it, in any order (it may also be fed events
     /// outside the range: it skips them).

@@ -4,7 +4,7 @@
 
 use super::{
     columns::{self, Columns, Kind, Value, EVENTS, VERSIONS},
-    BoxFuture, EventStore, StoreError,
+    BoxFuture, EventBatch, EventStore, StoreError,
 };
 use crate::{event::RequestEvent, summary::Aggregator};
 use futures_util::TryStreamExt;
@@ -249,9 +249,10 @@ impl EventStore for PostgresStore {
         "postgres"
     }
 
-    fn insert(&self, batch: Arc<Vec<RequestEvent>>) -> BoxFuture<'_, Result<(), StoreError>> {
+    fn insert(&self, batch: Arc<EventBatch>) -> BoxFuture<'_, Result<(), StoreError>> {
         Box::pin(self.op(self.timeout, move |client| async move {
-            let arrays = arrays(&batch);
+            let events = batch.events().collect::<Result<Vec<_>, _>>()?;
+            let arrays = arrays(&events);
             let params: Vec<&(dyn ToSql + Sync)> = arrays.iter().map(Array::as_param).collect();
             client.execute(&insert_sql(&self.events), &params).await?;
             Ok(())

@@ -18,7 +18,7 @@
 //! for the dashboard, the API or `switchyard report`; ad-hoc SQL over single events is
 //! what the PostgreSQL store is for.
 
-use super::StoreError;
+use super::{EventBatch, StoreError};
 use crate::event::RequestEvent;
 
 /// LZ4 block (size-prepended) of a JSON array of events (written by early builds of this
@@ -40,42 +40,36 @@ pub(crate) struct Segment<'a> {
     pub data: &'a [u8],
 }
 
-/// Encodes segments into buffers it keeps between batches.
+/// Compresses batches into a buffer it keeps between them.
 ///
-/// Why keep them: a full batch is megabytes before compression. Fresh buffers per batch
-/// went back to the OS between batches and were faulted in again (`perf record -e
-/// page-faults` on the gateway under `switchyard-bench analytics-cost`: ~3× fewer faults
-/// with the buffers kept and the writer's batch vector reused).
+/// Why keep it: a full batch is megabytes before compression. Fresh buffers per batch went
+/// back to the OS between batches and were faulted in again (`perf record -e page-faults`
+/// on the gateway under `switchyard-bench analytics-cost`: ~3× fewer faults with the
+/// buffers kept and the writer's batch buffers reused).
 #[derive(Debug, Default)]
 pub(crate) struct SegmentEncoder {
-    raw: Vec<u8>,
     compressed: Vec<u8>,
 }
 
 impl SegmentEncoder {
-    /// Encodes `events` (non-empty) as one segment.
-    pub(crate) fn encode(&mut self, events: &[RequestEvent]) -> Result<Segment<'_>, StoreError> {
-        let mut raw = std::mem::take(&mut self.raw);
-        raw.clear();
-        self.raw = postcard::to_extend(events, raw)
-            .map_err(|e| StoreError::Other(format!("cannot encode events: {e}")))?;
+    /// Encodes `batch` (non-empty) as one segment of format 2: its bytes already are the
+    /// postcard encoding ([`EventBatch`]), so this only compresses them.
+    pub(crate) fn encode(&mut self, batch: &EventBatch) -> Result<Segment<'_>, StoreError> {
+        let raw = batch.postcard();
         // `compress_prepend_size`'s layout (u32 LE size, then the block), into our buffer.
-        let need = 4 + lz4_flex::block::get_maximum_output_size(self.raw.len());
+        let need = 4 + lz4_flex::block::get_maximum_output_size(raw.len());
         if self.compressed.len() < need {
             self.compressed.resize(need, 0);
         }
-        let size = u32::try_from(self.raw.len())
-            .map_err(|_| StoreError::Other("segment over 4 GiB".into()))?;
+        let size =
+            u32::try_from(raw.len()).map_err(|_| StoreError::Other("segment over 4 GiB".into()))?;
         self.compressed[..4].copy_from_slice(&size.to_le_bytes());
-        let n = lz4_flex::block::compress_into(&self.raw, &mut self.compressed[4..])
+        let n = lz4_flex::block::compress_into(raw, &mut self.compressed[4..])
             .map_err(|e| StoreError::Other(format!("cannot compress events: {e}")))?;
-        let (first_ts_ms, last_ts_ms) = events.iter().fold((i64::MAX, i64::MIN), |(lo, hi), e| {
-            (lo.min(e.ts_ms), hi.max(e.ts_ms))
-        });
         Ok(Segment {
-            first_ts_ms,
-            last_ts_ms,
-            events: i64::try_from(events.len()).unwrap_or(i64::MAX),
+            first_ts_ms: batch.first_ts_ms(),
+            last_ts_ms: batch.last_ts_ms(),
+            events: i64::try_from(batch.len()).unwrap_or(i64::MAX),
             data: &self.compressed[..4 + n],
         })
     }
@@ -129,7 +123,9 @@ mod tests {
     fn round_trips_every_field_and_spans_the_batch() {
         let mut encoder = SegmentEncoder::default();
         let events: Vec<RequestEvent> = (0..40).map(event).collect();
-        let seg = encoder.encode(&events).unwrap();
+        let seg = encoder
+            .encode(&EventBatch::from_events(&events).unwrap())
+            .unwrap();
         assert_eq!(seg.events, 40);
         assert_eq!(
             seg.first_ts_ms,
@@ -145,7 +141,9 @@ mod tests {
         let raw = postcard::to_allocvec(&events).unwrap();
         assert_eq!(seg.data, &lz4_flex::compress_prepend_size(&raw)[..]);
         // Buffers are reused: a smaller batch after a larger one decodes to itself.
-        let few = encoder.encode(&events[..3]).unwrap();
+        let few = encoder
+            .encode(&EventBatch::from_events(&events[..3]).unwrap())
+            .unwrap();
         let got = decode(FORMAT_POSTCARD_LZ4, few.data).unwrap();
         assert_eq!(got, events[..3].to_vec());
     }
@@ -195,7 +193,9 @@ mod tests {
     #[test]
     fn corrupt_or_unknown_segments_are_errors_not_panics() {
         let mut encoder = SegmentEncoder::default();
-        let seg = encoder.encode(&[event(1)]).unwrap();
+        let seg = encoder
+            .encode(&EventBatch::from_events(&[event(1)]).unwrap())
+            .unwrap();
         let mut broken = seg.data.to_vec();
         broken.truncate(broken.len() / 2);
         assert!(decode(FORMAT_POSTCARD_LZ4, &broken).is_err());

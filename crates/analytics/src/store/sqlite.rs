@@ -5,7 +5,7 @@
 use super::{
     columns::{self, Columns, EVENTS, VERSIONS},
     segment::{self, Segment, SegmentEncoder, FORMAT_POSTCARD_LZ4},
-    BoxFuture, EventStore, StoreError,
+    BoxFuture, EventBatch, EventStore, StoreError,
 };
 use crate::{
     event::RequestEvent,
@@ -157,13 +157,13 @@ fn to_segments(conn: &Connection) -> Result<(), StoreError> {
         ))?;
         let mut rows = select.query([])?;
         let mut encoder = SegmentEncoder::default();
-        let mut chunk = Vec::with_capacity(CONVERT_CHUNK);
+        let mut chunk = EventBatch::default();
         while let Some(row) = rows.next()? {
-            chunk.push(columns::event_from(row)?);
+            chunk.push(&columns::event_from(row)?)?;
             if chunk.len() == CONVERT_CHUNK {
                 insert_segment(conn, &encoder.encode(&chunk)?)?;
                 converted += chunk.len();
-                chunk.clear();
+                chunk = EventBatch::with_buffer(chunk.into_buffer());
             }
         }
         if !chunk.is_empty() {
@@ -258,13 +258,13 @@ impl EventStore for SqliteStore {
         "sqlite"
     }
 
-    fn insert(&self, batch: Arc<Vec<RequestEvent>>) -> BoxFuture<'_, Result<(), StoreError>> {
+    fn insert(&self, batch: Arc<EventBatch>) -> BoxFuture<'_, Result<(), StoreError>> {
         let encoder = self.encoder.clone();
         Box::pin(with_conn(&self.writer, move |conn| {
             if batch.is_empty() {
                 return Ok(());
             }
-            // Encoded here, on the blocking thread, not on the writer's runtime worker.
+            // Compressed here, on the blocking thread, not on the writer's runtime worker.
             let mut encoder = encoder.lock().unwrap_or_else(|p| p.into_inner());
             let seg = encoder.encode(&batch)?;
             // One row in its own (implicit) transaction: all or nothing, and its outcome is
@@ -436,9 +436,10 @@ mod tests {
         // Two batches whose times interleave (a long stream finishes after short ones).
         let a: Vec<RequestEvent> = (0..10).map(|i| event(i * 2)).collect();
         let b: Vec<RequestEvent> = (0..10).map(|i| event(i * 2 + 1)).collect();
-        store.insert(Arc::new(a)).await.unwrap();
-        store.insert(Arc::new(b)).await.unwrap();
-        store.insert(Arc::new(Vec::new())).await.unwrap();
+        let batch = |events: &[RequestEvent]| Arc::new(EventBatch::from_events(events).unwrap());
+        store.insert(batch(&a)).await.unwrap();
+        store.insert(batch(&b)).await.unwrap();
+        store.insert(batch(&[])).await.unwrap();
         let got: Vec<String> = store
             .recent(5)
             .await

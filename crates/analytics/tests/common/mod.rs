@@ -7,13 +7,19 @@
 )]
 
 use std::hash::{BuildHasher, RandomState};
+use std::sync::Arc;
 use switchyard_analytics::{
-    hash_client_key, Aggregator, CacheStatus, GroupBy, PriceTable, RequestEvent, ScanRow, Summary,
-    SummaryQuery, TokenUsage,
+    hash_client_key, store::EventBatch, Aggregator, CacheStatus, GroupBy, PriceTable, RequestEvent,
+    ScanRow, Summary, SummaryQuery, TokenUsage,
 };
 
 /// 2025-08-15T10:00:00Z.
 pub const BASE_TS: i64 = 1_755_252_000_000;
+
+/// `events` as one store write.
+pub fn batch(events: &[RequestEvent]) -> Arc<EventBatch> {
+    Arc::new(EventBatch::from_events(events).unwrap())
+}
 
 /// `n` events from `BASE_TS`, 37 s apart, priced with the built-in table.
 pub fn sample_events(n: usize) -> Vec<RequestEvent> {

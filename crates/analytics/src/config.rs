@@ -43,8 +43,8 @@ pub struct AnalyticsConfig {
     /// A partial batch is written after this many milliseconds. Default: 1000.
     pub flush_interval_ms: u64,
     /// Events held by the writer while the store is failing; beyond this the oldest are
-    /// dropped (and counted), a batch at a time. They are held encoded, ~200 bytes each.
-    /// Default: 100000 (~20 MB).
+    /// dropped (and counted), a batch at a time. They are held encoded, ~170 bytes each
+    /// for a plain chat request. Default: 100000 (~17 MB).
     pub max_buffered: usize,
     /// Longest pause between retries of a failing store (backoff doubles from 100 ms up to
     /// this). Default: 5000.

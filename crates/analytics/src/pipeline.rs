@@ -470,11 +470,7 @@ impl Writer {
                 match self.rx.try_recv() {
                     Ok(mut event) => {
                         self.prepare(&mut event).await;
-                        if let Err(e) = backlog.push(&event, self.config.batch_size) {
-                            // Cannot happen with serde's derive on plain data; counted, not lost silently.
-                            p.dropped_backlog.fetch_add(1, Ordering::Relaxed);
-                            tracing::warn!(error = %e, "analytics: event not recorded");
-                        }
+                        backlog.push(&event, self.config.batch_size);
                     }
                     Err(mpsc::error::TryRecvError::Empty) => break,
                     Err(mpsc::error::TryRecvError::Disconnected) => closed = true,
@@ -569,13 +565,12 @@ struct Backlog {
 impl Backlog {
     /// Encodes `event` into the open batch, which waits for the store once it holds
     /// `batch_size` events.
-    fn push(&mut self, event: &RequestEvent, batch_size: usize) -> Result<(), StoreError> {
-        self.open.push(event)?;
+    fn push(&mut self, event: &RequestEvent, batch_size: usize) {
+        self.open.push(event);
         self.events += 1;
         if self.open.len() >= batch_size {
             self.close_open();
         }
-        Ok(())
     }
 
     fn close_open(&mut self) {

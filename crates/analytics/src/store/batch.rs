@@ -2,18 +2,19 @@
 //! the writer has prepared them.
 //!
 //! Why encoded, not a `Vec<RequestEvent>`: an event in memory is ~700 bytes plus its
-//! strings, in postcard ~170 (a plain chat request; 44 once LZ4-compressed in SQLite). The writer used to keep every event boxed until its batch was
-//! written, moved it into the batch (a 700-byte copy), then encoded the batch on the store
-//! thread: up to a batch (megabytes) of events read again long after they left the cache,
-//! and, while a store was down, `max_buffered` events held at full size. Now each event is
-//! encoded and freed as soon as it is priced and counted, while it is still in cache, and a
-//! backlog costs a quarter of the memory or less. SQLite stores the bytes as they are (compressed);
+//! strings; encoded, ~170 (a plain chat request; ~44 once LZ4-compressed in SQLite). The
+//! writer used to keep every event boxed until its batch was written, moved it into the
+//! batch (a 700-byte copy), then encoded the batch on the store thread: up to a batch
+//! (megabytes) of events read again long after they left the cache, and, while a store was
+//! down, `max_buffered` events held at full size. Now each event is encoded and freed as
+//! soon as it is priced and counted, while it is still in cache, and a backlog costs a
+//! quarter of the memory or less. SQLite stores the bytes as they are (compressed);
 //! PostgreSQL decodes them back into rows, a cost small next to its network round trip.
 //!
 //! The bytes are exactly the postcard encoding of `Vec<RequestEvent>` (segment format 2,
-//! [`super::segment`]): a varint count, then the events back to back. The count is kept
-//! right-aligned in a reserved header, rewritten on every push, so the whole encoding is
-//! one slice at any time, with no copy to prepend it.
+//! [`super::segment`]; written by [`super::event_postcard`]): a varint count, then the
+//! events back to back. The count is kept right-aligned in a reserved header, rewritten on
+//! every push, so the whole encoding is one slice at any time, with no copy to prepend it.
 
 use super::StoreError;
 use crate::event::RequestEvent;
@@ -57,28 +58,21 @@ impl EventBatch {
     }
 
     /// A batch of `events` (tests, conversions).
-    pub fn from_events<'a>(
-        events: impl IntoIterator<Item = &'a RequestEvent>,
-    ) -> Result<Self, StoreError> {
+    pub fn from_events<'a>(events: impl IntoIterator<Item = &'a RequestEvent>) -> Self {
         let mut batch = Self::default();
         for event in events {
-            batch.push(event)?;
+            batch.push(event);
         }
-        Ok(batch)
+        batch
     }
 
-    /// Appends `event`. On error (an event serde cannot encode) the batch is unchanged.
-    pub fn push(&mut self, event: &RequestEvent) -> Result<(), StoreError> {
-        let before = self.buf.len();
-        if let Err(e) = postcard::serialize_with_flavor(event, AppendTo(&mut self.buf)) {
-            self.buf.truncate(before);
-            return Err(StoreError::Other(format!("cannot encode an event: {e}")));
-        }
+    /// Appends `event`.
+    pub fn push(&mut self, event: &RequestEvent) {
+        super::event_postcard::encode(event, &mut self.buf);
         self.len += 1;
         self.first_ts_ms = self.first_ts_ms.min(event.ts_ms);
         self.last_ts_ms = self.last_ts_ms.max(event.ts_ms);
         self.write_count();
-        Ok(())
     }
 
     /// Number of events.
@@ -141,28 +135,6 @@ impl EventBatch {
     }
 }
 
-/// A postcard output appending to a vector in place (postcard's own `to_extend` takes the
-/// vector by value and loses it on an error).
-struct AppendTo<'a>(&'a mut Vec<u8>);
-
-impl postcard::ser_flavors::Flavor for AppendTo<'_> {
-    type Output = ();
-
-    fn try_push(&mut self, data: u8) -> postcard::Result<()> {
-        self.0.push(data);
-        Ok(())
-    }
-
-    fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
-        self.0.extend_from_slice(data);
-        Ok(())
-    }
-
-    fn finalize(self) -> postcard::Result<()> {
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,7 +160,7 @@ mod tests {
             postcard::to_allocvec(&events[..0]).unwrap()
         );
         for (i, e) in events.iter().enumerate() {
-            batch.push(e).unwrap();
+            batch.push(e);
             if [0, 126, 127, 128, 16_383, 16_384, 16_999].contains(&i) {
                 let want = postcard::to_allocvec(&events[..=i]).unwrap();
                 assert_eq!(batch.postcard(), want, "after {} events", i + 1);
@@ -203,7 +175,7 @@ mod tests {
 
     #[test]
     fn a_reused_buffer_starts_empty() {
-        let full = EventBatch::from_events(&[event(1), event(2)]).unwrap();
+        let full = EventBatch::from_events(&[event(1), event(2)]);
         let capacity = full.buf.capacity();
         let mut next = EventBatch::with_buffer(full.into_buffer());
         assert!(next.is_empty());
@@ -212,7 +184,7 @@ mod tests {
             (next.first_ts_ms(), next.last_ts_ms()),
             (i64::MAX, i64::MIN)
         );
-        next.push(&event(3)).unwrap();
+        next.push(&event(3));
         assert_eq!(next.buf.capacity(), capacity);
         assert_eq!(next.events().next().unwrap().unwrap(), event(3));
         assert_eq!(

@@ -9,6 +9,7 @@ use std::{future::Future, path::Path, pin::Pin, sync::Arc, time::Duration};
 
 mod batch;
 mod columns;
+mod event_postcard;
 pub mod postgres;
 mod segment;
 pub mod sqlite;

@@ -123,9 +123,7 @@ mod tests {
     fn round_trips_every_field_and_spans_the_batch() {
         let mut encoder = SegmentEncoder::default();
         let events: Vec<RequestEvent> = (0..40).map(event).collect();
-        let seg = encoder
-            .encode(&EventBatch::from_events(&events).unwrap())
-            .unwrap();
+        let seg = encoder.encode(&EventBatch::from_events(&events)).unwrap();
         assert_eq!(seg.events, 40);
         assert_eq!(
             seg.first_ts_ms,
@@ -142,7 +140,7 @@ mod tests {
         assert_eq!(seg.data, &lz4_flex::compress_prepend_size(&raw)[..]);
         // Buffers are reused: a smaller batch after a larger one decodes to itself.
         let few = encoder
-            .encode(&EventBatch::from_events(&events[..3]).unwrap())
+            .encode(&EventBatch::from_events(&events[..3]))
             .unwrap();
         let got = decode(FORMAT_POSTCARD_LZ4, few.data).unwrap();
         assert_eq!(got, events[..3].to_vec());
@@ -194,7 +192,7 @@ mod tests {
     fn corrupt_or_unknown_segments_are_errors_not_panics() {
         let mut encoder = SegmentEncoder::default();
         let seg = encoder
-            .encode(&EventBatch::from_events(&[event(1)]).unwrap())
+            .encode(&EventBatch::from_events(&[event(1)]))
             .unwrap();
         let mut broken = seg.data.to_vec();
         broken.truncate(broken.len() / 2);

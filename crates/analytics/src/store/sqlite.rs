@@ -159,7 +159,7 @@ fn to_segments(conn: &Connection) -> Result<(), StoreError> {
         let mut encoder = SegmentEncoder::default();
         let mut chunk = EventBatch::default();
         while let Some(row) = rows.next()? {
-            chunk.push(&columns::event_from(row)?)?;
+            chunk.push(&columns::event_from(row)?);
             if chunk.len() == CONVERT_CHUNK {
                 insert_segment(conn, &encoder.encode(&chunk)?)?;
                 converted += chunk.len();
@@ -436,7 +436,7 @@ mod tests {
         // Two batches whose times interleave (a long stream finishes after short ones).
         let a: Vec<RequestEvent> = (0..10).map(|i| event(i * 2)).collect();
         let b: Vec<RequestEvent> = (0..10).map(|i| event(i * 2 + 1)).collect();
-        let batch = |events: &[RequestEvent]| Arc::new(EventBatch::from_events(events).unwrap());
+        let batch = |events: &[RequestEvent]| Arc::new(EventBatch::from_events(events));
         store.insert(batch(&a)).await.unwrap();
         store.insert(batch(&b)).await.unwrap();
         store.insert(batch(&[])).await.unwrap();

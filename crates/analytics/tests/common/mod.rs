@@ -18,7 +18,7 @@ pub const BASE_TS: i64 = 1_755_252_000_000;
 
 /// `events` as one store write.
 pub fn batch(events: &[RequestEvent]) -> Arc<EventBatch> {
-    Arc::new(EventBatch::from_events(events).unwrap())
+    Arc::new(EventBatch::from_events(events))
 }
 
 /// `n` events from `BASE_TS`, 37 s apart, priced with the built-in table.

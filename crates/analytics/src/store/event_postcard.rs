@@ -1,0 +1,312 @@
+//! A [`RequestEvent`] in postcard's wire format, written field by field: the same bytes as
+//! `postcard::to_allocvec(event)` (checked against it in the tests), so segments of format 2
+//! and their decoder (serde's derive, through postcard) are unchanged.
+//!
+//! Why not serde: through serde's derive and postcard's serializer an event cost ~2,000
+//! instructions to encode (callgrind, `scripts/analytics-instructions.sh`), the largest
+//! part of what the writer does per request; written directly it is a fraction of that.
+//! The fields are taken by exhaustive destructuring, so a field added to `RequestEvent`
+//! does not compile until it is written here (and a new segment format is due then anyway:
+//! see [`super::segment`]).
+//!
+//! postcard's format (postcard 1.x wire spec): unsigned integers as LEB128 varints (`u8`
+//! raw), signed ones zigzagged first, `f64` as 8 little-endian bytes, `bool` as one byte,
+//! strings as a varint length then the bytes, `Option` as a 0/1 byte then the value, unit
+//! enum variants as the varint of their index, struct fields in order with no framing.
+
+use crate::event::{CacheStatus, RequestEvent, TokenUsage};
+
+/// Appends `event`'s postcard encoding to `out`.
+pub(crate) fn encode(event: &RequestEvent, out: &mut Vec<u8>) {
+    let RequestEvent {
+        event_id,
+        ts_ms,
+        request_id,
+        key_hash,
+        endpoint,
+        client_format,
+        task,
+        language,
+        requested_model,
+        router_tier,
+        router_score,
+        router_baseline_model,
+        alias,
+        provider,
+        provider_kind,
+        upstream_model,
+        attempts,
+        fallback_alias,
+        cache_status,
+        cache_similarity,
+        status,
+        error_class,
+        stream,
+        usage,
+        input_bytes,
+        output_bytes,
+        cost_usd,
+        cost_estimated,
+        prompt_cache_savings_usd,
+        cache_savings_usd,
+        router_savings_usd,
+        total_ms,
+        ttft_ms,
+        upstream_ms,
+        overhead_ms,
+        template,
+        validation,
+        prompt_text,
+        completion_text,
+    } = event;
+    let text_len = [prompt_text, completion_text]
+        .iter()
+        .map(|t| t.as_ref().map_or(0, String::len))
+        .sum::<usize>();
+    // Fixed fields and labels fit in a few hundred bytes; one reservation per event.
+    out.reserve(384 + request_id.len() + text_len);
+    let mut w = Out(out);
+    w.varint(*event_id);
+    w.varint(zigzag(*ts_ms));
+    w.str(request_id);
+    w.opt_str(key_hash.as_deref());
+    w.str(endpoint);
+    w.str(client_format);
+    w.opt_str(task.as_deref());
+    w.opt_str(language.as_deref());
+    w.opt_str(requested_model.as_deref());
+    w.opt_str(router_tier.as_deref());
+    w.opt_f64(*router_score);
+    w.opt_str(router_baseline_model.as_deref());
+    w.opt_str(alias.as_deref());
+    w.opt_str(provider.as_deref());
+    w.opt_str(provider_kind.as_deref());
+    w.opt_str(upstream_model.as_deref());
+    w.varint(u64::from(*attempts));
+    w.opt_str(fallback_alias.as_deref());
+    match cache_status {
+        None => w.byte(0),
+        Some(c) => {
+            w.byte(1);
+            w.varint(cache_status_index(*c));
+        }
+    }
+    w.opt_f64(*cache_similarity);
+    w.varint(u64::from(*status));
+    w.opt_str(error_class.as_deref());
+    w.bool(*stream);
+    match usage {
+        None => w.byte(0),
+        Some(TokenUsage {
+            input_tokens,
+            output_tokens,
+            cached_input_tokens,
+            cache_creation_input_tokens,
+            reasoning_tokens,
+            estimated,
+        }) => {
+            w.byte(1);
+            w.varint(*input_tokens);
+            w.varint(*output_tokens);
+            w.varint(*cached_input_tokens);
+            w.varint(*cache_creation_input_tokens);
+            w.varint(*reasoning_tokens);
+            w.bool(*estimated);
+        }
+    }
+    w.varint(*input_bytes);
+    w.varint(*output_bytes);
+    w.opt_f64(*cost_usd);
+    w.bool(*cost_estimated);
+    w.opt_f64(*prompt_cache_savings_usd);
+    w.opt_f64(*cache_savings_usd);
+    w.opt_f64(*router_savings_usd);
+    w.f64(*total_ms);
+    w.opt_f64(*ttft_ms);
+    w.f64(*upstream_ms);
+    w.f64(*overhead_ms);
+    w.opt_str(template.as_deref());
+    w.opt_str(validation.as_deref());
+    w.opt_str(prompt_text.as_deref());
+    w.opt_str(completion_text.as_deref());
+}
+
+/// serde's variant index: declaration order.
+fn cache_status_index(status: CacheStatus) -> u64 {
+    match status {
+        CacheStatus::Hit => 0,
+        CacheStatus::SemanticHit => 1,
+        CacheStatus::Miss => 2,
+        CacheStatus::Bypass => 3,
+    }
+}
+
+fn zigzag(n: i64) -> u64 {
+    ((n << 1) ^ (n >> 63)) as u64
+}
+
+struct Out<'a>(&'a mut Vec<u8>);
+
+impl Out<'_> {
+    fn byte(&mut self, b: u8) {
+        self.0.push(b);
+    }
+
+    fn varint(&mut self, mut n: u64) {
+        while n >= 0x80 {
+            self.0.push((n as u8) | 0x80);
+            n >>= 7;
+        }
+        self.0.push(n as u8);
+    }
+
+    fn bool(&mut self, b: bool) {
+        self.byte(u8::from(b));
+    }
+
+    fn f64(&mut self, x: f64) {
+        self.0.extend_from_slice(&x.to_le_bytes());
+    }
+
+    fn str(&mut self, s: &str) {
+        self.varint(s.len() as u64);
+        self.0.extend_from_slice(s.as_bytes());
+    }
+
+    fn opt_str(&mut self, s: Option<&str>) {
+        match s {
+            None => self.byte(0),
+            Some(s) => {
+                self.byte(1);
+                self.str(s);
+            }
+        }
+    }
+
+    fn opt_f64(&mut self, x: Option<f64>) {
+        match x {
+            None => self.byte(0),
+            Some(x) => {
+                self.byte(1);
+                self.f64(x);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn encoded(e: &RequestEvent) -> Vec<u8> {
+        let mut out = Vec::new();
+        encode(e, &mut out);
+        out
+    }
+
+    /// Every field set, with values across varint and zigzag widths.
+    fn full(i: u64) -> RequestEvent {
+        let s = |p: &str| Some(format!("{p}-{i}"));
+        let a = |p: &str| Some(Arc::from(format!("{p}-{i}").as_str()));
+        RequestEvent {
+            event_id: u64::MAX - i,
+            ts_ms: if i % 2 == 0 {
+                -(i as i64) - 1
+            } else {
+                i64::MAX - i as i64
+            },
+            request_id: "r".repeat(i as usize % 300),
+            key_hash: a("key"),
+            endpoint: "/v1/chat/completions".into(),
+            client_format: format!("fmt{i}").into(),
+            task: s("task"),
+            language: s("rust"),
+            requested_model: a("gpt"),
+            router_tier: s("small"),
+            router_score: Some(i as f64 / 7.0),
+            router_baseline_model: s("big"),
+            alias: a("alias"),
+            provider: a("p"),
+            provider_kind: Some("anthropic".into()),
+            upstream_model: a("up"),
+            attempts: (i as u32).wrapping_mul(2_654_435_761),
+            fallback_alias: s("fb"),
+            cache_status: Some(CacheStatus::ALL[i as usize % 4]),
+            cache_similarity: Some(-0.5),
+            status: u16::try_from(i % 65_536).unwrap(),
+            error_class: Some("rate_limited".into()),
+            stream: i % 3 == 0,
+            usage: Some(TokenUsage {
+                input_tokens: 1 << (i % 64),
+                output_tokens: 127,
+                cached_input_tokens: 128,
+                cache_creation_input_tokens: 16_384,
+                reasoning_tokens: u64::MAX,
+                estimated: true,
+            }),
+            input_bytes: i * 1_000_003,
+            output_bytes: i,
+            cost_usd: Some(1e-9),
+            cost_estimated: true,
+            prompt_cache_savings_usd: Some(f64::MAX),
+            cache_savings_usd: Some(0.0),
+            router_savings_usd: Some(-1.25),
+            total_ms: 12.5,
+            ttft_ms: Some(f64::MIN_POSITIVE),
+            upstream_ms: 3.0,
+            overhead_ms: 9.5,
+            template: s("tpl"),
+            validation: s("passed"),
+            prompt_text: Some("é".repeat(i as usize % 90)),
+            completion_text: s("done"),
+        }
+    }
+
+    #[test]
+    fn same_bytes_as_postcard_for_every_field() {
+        for i in 0..200 {
+            let e = full(i);
+            assert_eq!(encoded(&e), postcard::to_allocvec(&e).unwrap(), "event {i}");
+        }
+    }
+
+    #[test]
+    fn same_bytes_as_postcard_for_sparse_events() {
+        let events = [
+            RequestEvent::default(),
+            RequestEvent {
+                ts_ms: 1_755_252_000_000,
+                request_id: "req-1".into(),
+                status: 200,
+                attempts: 1,
+                cache_status: Some(CacheStatus::Miss),
+                usage: Some(TokenUsage::default()),
+                ..RequestEvent::default()
+            },
+            RequestEvent {
+                error_class: Some("upstream_error".into()),
+                status: 502,
+                total_ms: f64::NAN,
+                ..RequestEvent::default()
+            },
+        ];
+        for e in &events {
+            assert_eq!(encoded(e), postcard::to_allocvec(e).unwrap(), "{e:?}");
+            let back: RequestEvent = postcard::from_bytes(&encoded(e)).unwrap();
+            assert_eq!(encoded(&back), encoded(e));
+        }
+    }
+
+    #[test]
+    fn appends_without_touching_what_is_there() {
+        let mut out = vec![7, 7];
+        encode(&full(3), &mut out);
+        encode(&full(4), &mut out);
+        let (first, rest) = postcard::take_from_bytes::<RequestEvent>(&out[2..]).unwrap();
+        let (second, tail) = postcard::take_from_bytes::<RequestEvent>(rest).unwrap();
+        assert_eq!(out[..2], [7, 7]);
+        assert_eq!((first, second), (full(3), full(4)));
+        assert!(tail.is_empty());
+    }
+}

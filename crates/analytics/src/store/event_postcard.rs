@@ -59,13 +59,35 @@ pub(crate) fn encode(event: &RequestEvent, out: &mut Vec<u8>) {
         prompt_text,
         completion_text,
     } = event;
-    let text_len = [prompt_text, completion_text]
-        .iter()
-        .map(|t| t.as_ref().map_or(0, String::len))
-        .sum::<usize>();
-    // Fixed fields and labels fit in a few hundred bytes; one reservation per event.
-    out.reserve(384 + request_id.len() + text_len);
-    let mut w = Out(out);
+    let strings = [
+        Some(request_id.as_str()),
+        key_hash.as_deref(),
+        Some(endpoint),
+        Some(client_format),
+        task.as_deref(),
+        language.as_deref(),
+        requested_model.as_deref(),
+        router_tier.as_deref(),
+        router_baseline_model.as_deref(),
+        alias.as_deref(),
+        provider.as_deref(),
+        provider_kind.as_deref(),
+        upstream_model.as_deref(),
+        fallback_alias.as_deref(),
+        error_class.as_deref(),
+        template.as_deref(),
+        validation.as_deref(),
+        prompt_text.as_deref(),
+        completion_text.as_deref(),
+    ];
+    let text: usize = strings.iter().map(|s| s.map_or(0, str::len)).sum();
+    // The most the event can take: its strings, plus at most MAX_FIXED for everything else.
+    let start = out.len();
+    out.resize(start + text + MAX_FIXED, 0);
+    let mut w = Out {
+        buf: &mut out[start..],
+        pos: 0,
+    };
     w.varint(*event_id);
     w.varint(zigzag(*ts_ms));
     w.str(request_id);
@@ -129,7 +151,14 @@ pub(crate) fn encode(event: &RequestEvent, out: &mut Vec<u8>) {
     w.opt_str(validation.as_deref());
     w.opt_str(prompt_text.as_deref());
     w.opt_str(completion_text.as_deref());
+    let written = w.pos;
+    out.truncate(start + written);
 }
+
+/// Bytes an event takes besides its strings' bytes, at most: 19 strings (tag and a varint
+/// length of up to 10 bytes each), 14 varints of up to 10 bytes, 10 floats (tag and 8
+/// bytes) and 12 tags and booleans of one byte; rounded up.
+const MAX_FIXED: usize = 19 * 11 + 14 * 10 + 10 * 9 + 12 + 64;
 
 /// serde's variant index: declaration order.
 fn cache_status_index(status: CacheStatus) -> u64 {
@@ -145,19 +174,31 @@ fn zigzag(n: i64) -> u64 {
     ((n << 1) ^ (n >> 63)) as u64
 }
 
-struct Out<'a>(&'a mut Vec<u8>);
+/// A cursor over the space reserved for one event. Why not `Vec::push`: through a `&mut
+/// Vec` every push reloads and stores the length and checks the capacity; here the position
+/// stays in a register.
+struct Out<'a> {
+    buf: &'a mut [u8],
+    pos: usize,
+}
 
 impl Out<'_> {
     fn byte(&mut self, b: u8) {
-        self.0.push(b);
+        self.buf[self.pos] = b;
+        self.pos += 1;
+    }
+
+    fn bytes(&mut self, b: &[u8]) {
+        self.buf[self.pos..self.pos + b.len()].copy_from_slice(b);
+        self.pos += b.len();
     }
 
     fn varint(&mut self, mut n: u64) {
         while n >= 0x80 {
-            self.0.push((n as u8) | 0x80);
+            self.byte((n as u8) | 0x80);
             n >>= 7;
         }
-        self.0.push(n as u8);
+        self.byte(n as u8);
     }
 
     fn bool(&mut self, b: bool) {
@@ -165,12 +206,12 @@ impl Out<'_> {
     }
 
     fn f64(&mut self, x: f64) {
-        self.0.extend_from_slice(&x.to_le_bytes());
+        self.bytes(&x.to_le_bytes());
     }
 
     fn str(&mut self, s: &str) {
         self.varint(s.len() as u64);
-        self.0.extend_from_slice(s.as_bytes());
+        self.bytes(s.as_bytes());
     }
 
     fn opt_str(&mut self, s: Option<&str>) {
@@ -296,6 +337,63 @@ mod tests {
             let back: RequestEvent = postcard::from_bytes(&encoded(e)).unwrap();
             assert_eq!(encoded(&back), encoded(e));
         }
+    }
+
+    #[test]
+    fn the_largest_event_fits_the_reserved_space() {
+        // Every option set, every integer at its widest varint, and empty strings, so that
+        // all of the event is the part MAX_FIXED bounds.
+        let e = RequestEvent {
+            event_id: u64::MAX,
+            ts_ms: i64::MIN,
+            request_id: String::new(),
+            key_hash: Some(Arc::from("")),
+            endpoint: "".into(),
+            client_format: "".into(),
+            task: Some(String::new()),
+            language: Some(String::new()),
+            requested_model: Some(Arc::from("")),
+            router_tier: Some(String::new()),
+            router_score: Some(1.0),
+            router_baseline_model: Some(String::new()),
+            alias: Some(Arc::from("")),
+            provider: Some(Arc::from("")),
+            provider_kind: Some("".into()),
+            upstream_model: Some(Arc::from("")),
+            attempts: u32::MAX,
+            fallback_alias: Some(String::new()),
+            cache_status: Some(CacheStatus::Bypass),
+            cache_similarity: Some(1.0),
+            status: u16::MAX,
+            error_class: Some("".into()),
+            stream: true,
+            usage: Some(TokenUsage {
+                input_tokens: u64::MAX,
+                output_tokens: u64::MAX,
+                cached_input_tokens: u64::MAX,
+                cache_creation_input_tokens: u64::MAX,
+                reasoning_tokens: u64::MAX,
+                estimated: true,
+            }),
+            input_bytes: u64::MAX,
+            output_bytes: u64::MAX,
+            cost_usd: Some(1.0),
+            cost_estimated: true,
+            prompt_cache_savings_usd: Some(1.0),
+            cache_savings_usd: Some(1.0),
+            router_savings_usd: Some(1.0),
+            total_ms: 1.0,
+            ttft_ms: Some(1.0),
+            upstream_ms: 1.0,
+            overhead_ms: 1.0,
+            template: Some(String::new()),
+            validation: Some(String::new()),
+            prompt_text: Some(String::new()),
+            completion_text: Some(String::new()),
+        };
+        let bytes = encoded(&e);
+        assert_eq!(bytes, postcard::to_allocvec(&e).unwrap());
+        assert!(bytes.len() <= MAX_FIXED, "{} > {MAX_FIXED}", bytes.len());
     }
 
     #[test]

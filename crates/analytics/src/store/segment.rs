@@ -10,7 +10,9 @@
 //!
 //! Why postcard, not JSON: JSON (format 1, still read) cost ~1.6 µs per event to encode,
 //! escaping every key and string, and was the writer's largest cost; postcard takes
-//! ~0.3 µs and decodes ~3× faster. It is not self-describing: format 2 is exactly the
+//! ~0.3 µs and decodes ~3× faster. Events are encoded by [`super::event_postcard`] (the
+//! same bytes as serde's, cheaper) as the writer prepares them, into an [`EventBatch`];
+//! this module only compresses and decodes. It is not self-describing: format 2 is exactly the
 //! field list of [`RequestEvent`] in this build, pinned by a golden test. Adding or
 //! changing a field means a new format number, with the old one still decoded.
 //!

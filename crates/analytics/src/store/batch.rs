@@ -137,18 +137,8 @@ impl EventBatch {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_event as event;
     use super::*;
-
-    fn event(i: i64) -> RequestEvent {
-        RequestEvent {
-            ts_ms: 1_000 + (i * 7) % 50,
-            event_id: i as u64 + 1,
-            request_id: format!("req-{i}"),
-            status: 200,
-            total_ms: i as f64 / 4.0,
-            ..RequestEvent::default()
-        }
-    }
 
     #[test]
     fn bytes_are_postcard_of_the_vec_at_every_count() {

@@ -78,3 +78,27 @@ pub async fn open_store(
         StoreTarget::SqliteMemory => Arc::new(SqliteStore::open_in_memory().await?),
     })
 }
+
+/// A varied event for store tests: `ts_ms` spans 1000..1050 over any 50 consecutive `i`.
+#[cfg(test)]
+pub(crate) fn test_event(i: i64) -> crate::event::RequestEvent {
+    use crate::event::{CacheStatus, RequestEvent, TokenUsage};
+    RequestEvent {
+        ts_ms: 1_000 + (i * 7) % 50,
+        event_id: i as u64 + 1,
+        request_id: format!("req-{i}"),
+        endpoint: "/v1/messages".into(),
+        client_format: "anthropic".into(),
+        upstream_model: Some("claude-sonnet-4-5".into()),
+        cache_status: Some(CacheStatus::SemanticHit),
+        cache_similarity: Some(0.97),
+        usage: Some(TokenUsage {
+            input_tokens: 10,
+            output_tokens: 3,
+            ..TokenUsage::default()
+        }),
+        cost_usd: Some(1.5e-5),
+        total_ms: 12.25,
+        ..RequestEvent::default()
+    }
+}

@@ -97,29 +97,9 @@ pub(crate) fn decode(format: i64, data: &[u8]) -> Result<Vec<RequestEvent>, Stor
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_event as event;
     use super::*;
-    use crate::event::{CacheStatus, TokenUsage};
-
-    fn event(i: i64) -> RequestEvent {
-        RequestEvent {
-            ts_ms: 1_000 + (i * 7) % 50,
-            event_id: i as u64 + 1,
-            request_id: format!("req-{i}"),
-            endpoint: "/v1/messages".into(),
-            client_format: "anthropic".into(),
-            upstream_model: Some("claude-sonnet-4-5".into()),
-            cache_status: Some(CacheStatus::SemanticHit),
-            cache_similarity: Some(0.97),
-            usage: Some(TokenUsage {
-                input_tokens: 10,
-                output_tokens: 3,
-                ..TokenUsage::default()
-            }),
-            cost_usd: Some(1.5e-5),
-            total_ms: 12.25,
-            ..RequestEvent::default()
-        }
-    }
+    use crate::event::TokenUsage;
 
     #[test]
     fn round_trips_every_field_and_spans_the_batch() {

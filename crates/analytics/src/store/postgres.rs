@@ -250,13 +250,18 @@ impl EventStore for PostgresStore {
     }
 
     fn insert(&self, batch: Arc<EventBatch>) -> BoxFuture<'_, Result<(), StoreError>> {
-        Box::pin(self.op(self.timeout, move |client| async move {
+        Box::pin(async move {
+            // Decoded before the operation: neither under its time limit nor, should the
+            // bytes be bad, taken for a broken connection.
             let events = batch.events().collect::<Result<Vec<_>, _>>()?;
-            let arrays = arrays(&events);
-            let params: Vec<&(dyn ToSql + Sync)> = arrays.iter().map(Array::as_param).collect();
-            client.execute(&insert_sql(&self.events), &params).await?;
-            Ok(())
-        }))
+            self.op(self.timeout, move |client| async move {
+                let arrays = arrays(&events);
+                let params: Vec<&(dyn ToSql + Sync)> = arrays.iter().map(Array::as_param).collect();
+                client.execute(&insert_sql(&self.events), &params).await?;
+                Ok(())
+            })
+            .await
+        })
     }
 
     fn scan(&self, mut agg: Aggregator) -> BoxFuture<'_, Result<Aggregator, StoreError>> {

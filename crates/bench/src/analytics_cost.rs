@@ -45,11 +45,21 @@ fn mean(values: &[f64]) -> f64 {
     values.iter().sum::<f64>() / values.len().max(1) as f64
 }
 
-/// The 95 % percentile-bootstrap interval of the mean of `values`: resamples with
-/// replacement, drawn from a fixed-seed xorshift generator so the same rounds always give
-/// the same interval.
-fn bootstrap_mean_ci(values: &[f64], resamples: usize) -> (f64, f64) {
-    if values.is_empty() {
+/// The 95 % percentile-bootstrap interval of the mean of `values`, resampling whole blocks
+/// of `block` consecutive values (the rounds one pair of gateway processes served: they
+/// share that pair's bias, so resampling them one by one made the interval too narrow; two
+/// runs of 300 rounds, restarted every 5, gave 2.9 % [1.2 … 4.4] and 4.3 % [2.7 … 5.9]).
+/// Non-finite values are left out of the means. The generator is a fixed-seed xorshift, so
+/// the same rounds always give the same interval.
+fn bootstrap_mean_ci(values: &[f64], block: usize, resamples: usize) -> (f64, f64) {
+    let blocks: Vec<(f64, usize)> = values
+        .chunks(block.max(1))
+        .map(|b| {
+            let finite = b.iter().filter(|v| v.is_finite());
+            (finite.clone().sum(), finite.count())
+        })
+        .collect();
+    if blocks.iter().all(|&(_, n)| n == 0) {
         return (f64::NAN, f64::NAN);
     }
     let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -59,11 +69,14 @@ fn bootstrap_mean_ci(values: &[f64], resamples: usize) -> (f64, f64) {
         state ^= state << 17;
         state
     };
-    let n = values.len();
+    let n = blocks.len();
     let mut means: Vec<f64> = (0..resamples.max(1))
         .map(|_| {
-            let sum: f64 = (0..n).map(|_| values[(next() % n as u64) as usize]).sum();
-            sum / n as f64
+            let (sum, count) = (0..n).fold((0.0, 0usize), |(sum, count), _| {
+                let (s, c) = blocks[(next() % n as u64) as usize];
+                (sum + s, count + c)
+            });
+            sum / count.max(1) as f64
         })
         .collect();
     means.sort_by(f64::total_cmp);
@@ -74,9 +87,9 @@ fn bootstrap_mean_ci(values: &[f64], resamples: usize) -> (f64, f64) {
 #[derive(Debug, Args)]
 pub struct AnalyticsCostArgs {
     /// Rounds; each runs both gateways once, in alternating order. Many short rounds: on
-    /// this kind of machine single runs spread by ±10 %, so a median of 10 pairs is only
-    /// good to ~±4 %, of 100 to ~±1.5 %.
-    #[arg(long, default_value_t = 100)]
+    /// this kind of machine single runs spread by ±10 %, and 100 rounds gave intervals
+    /// ±4 % wide, 300 about ±2 % (~12 minutes).
+    #[arg(long, default_value_t = 300)]
     rounds: usize,
     /// Concurrent connections (saturation on this kind of machine from ~16).
     #[arg(long, default_value_t = 32)]
@@ -107,7 +120,10 @@ pub struct AnalyticsCostArgs {
     /// gateway processes can differ in speed by several per cent for as long as they live
     /// (an A/A run here measured one 8 % faster than the other, the interval excluding
     /// zero); fresh processes draw that difference anew, so it averages out over the run.
-    #[arg(long, default_value_t = 5)]
+    /// Every round by default: restarting took no measurable time (6 rounds: 12.5 s either
+    /// way), and each round is then an independent draw (intervals resample the rounds of
+    /// one pair of processes together).
+    #[arg(long, default_value_t = 1)]
     restart_every: usize,
     /// `[analytics] database` of the "on" gateway, e.g. `postgres://127.0.0.1/test` or
     /// `:memory:` (default: the SQLite file beside its config).
@@ -321,20 +337,27 @@ fn report(args: &AnalyticsCostArgs, rounds: &[Round], sent_on: u64, stored: u64)
     // of the logarithms treats the two alike (the plain mean of ratios leans high).
     let logs: Vec<f64> = ratios.iter().map(|r| r.ln()).collect();
     let by_mean = 1.0 - mean(&logs).exp();
-    let (log_lo, log_hi) = bootstrap_mean_ci(&logs, BOOTSTRAP_RESAMPLES);
+    // Rounds served by one pair of processes form a block (all rounds when never restarted:
+    // the interval then cannot see process bias, so it is drawn per round, as a floor).
+    let block = match args.restart_every {
+        0 => 1,
+        n => n,
+    };
+    let (log_lo, log_hi) = bootstrap_mean_ci(&logs, block, BOOTSTRAP_RESAMPLES);
     let (cost_lo, cost_hi) = (1.0 - log_hi.exp(), 1.0 - log_lo.exp());
     // At saturation every process here competes for the same two vCPUs, so throughput is
     // the machine's CPU over all processes' CPU per request (gateway, mock, load generator).
     // CPU time does not count the time a noisy neighbour takes (steal), which is what makes
     // throughput swing from round to round; this is the same cost, measured with less noise.
     let total_cpu = |s: &RunStats| s.gateway_cpu_us + s.mock_cpu_us + s.bench_cpu_us;
+    // Kept in round order (blocks); a round without CPU ticks is skipped in the means.
     let cpu_logs: Vec<f64> = rounds
         .iter()
         .map(|r| (total_cpu(&r.off) / total_cpu(&r.on)).ln())
-        .filter(|l| l.is_finite())
         .collect();
-    let by_cpu = 1.0 - mean(&cpu_logs).exp();
-    let (cpu_log_lo, cpu_log_hi) = bootstrap_mean_ci(&cpu_logs, BOOTSTRAP_RESAMPLES);
+    let finite_cpu: Vec<f64> = cpu_logs.iter().copied().filter(|l| l.is_finite()).collect();
+    let by_cpu = 1.0 - mean(&finite_cpu).exp();
+    let (cpu_log_lo, cpu_log_hi) = bootstrap_mean_ci(&cpu_logs, block, BOOTSTRAP_RESAMPLES);
     let (cpu_cost_lo, cpu_cost_hi) = (1.0 - cpu_log_hi.exp(), 1.0 - cpu_log_lo.exp());
     let cpu_mean = |f: fn(&Round) -> f64| mean(&rounds.iter().map(f).collect::<Vec<_>>());
     let (cpu_off_mean, cpu_on_mean) = (
@@ -359,7 +382,9 @@ fn report(args: &AnalyticsCostArgs, rounds: &[Round], sent_on: u64, stored: u64)
            {:.1} … {:.1} % ({})\n\
          - Gateway CPU per request (medians): {cpu_off:.1} → {cpu_on:.1} µs ({:+.1} µs); \
            means: {cpu_off_mean:.1} → {cpu_on_mean:.1} µs ({:+.1} µs)\n\
-         - Events stored by the \"on\" gateway: {}",
+         - Events stored by the \"on\" gateway: {}\n\
+         - Intervals resample blocks of {block} round(s), those one pair of gateway processes \
+           served (they share its bias).",
         by_median * 100.0,
         verdict(by_median),
         by_pairs * 100.0,
@@ -409,16 +434,37 @@ mod tests {
     fn bootstrap_interval_brackets_the_mean_and_narrows_with_more_rounds() {
         let few: Vec<f64> = (0..10).map(|i| 0.9 + 0.02 * f64::from(i % 5)).collect();
         let many: Vec<f64> = (0..200).map(|i| 0.9 + 0.02 * f64::from(i % 5)).collect();
-        let (lo, hi) = bootstrap_mean_ci(&few, 2000);
+        let (lo, hi) = bootstrap_mean_ci(&few, 1, 2000);
         assert!(lo < mean(&few) && mean(&few) < hi, "{lo} {hi}");
-        let (lo_many, hi_many) = bootstrap_mean_ci(&many, 2000);
+        let (lo_many, hi_many) = bootstrap_mean_ci(&many, 1, 2000);
         assert!(lo_many < mean(&many) && mean(&many) < hi_many);
         assert!(hi_many - lo_many < (hi - lo) / 2.0);
-        let (lo, hi) = bootstrap_mean_ci(&[0.95; 7], 100);
+        let (lo, hi) = bootstrap_mean_ci(&[0.95; 7], 1, 100);
         assert!(
             (lo - 0.95).abs() < 1e-12 && (hi - 0.95).abs() < 1e-12,
             "{lo} {hi}"
         );
-        assert_eq!(bootstrap_mean_ci(&few, 500), bootstrap_mean_ci(&few, 500));
+        assert_eq!(
+            bootstrap_mean_ci(&few, 1, 500),
+            bootstrap_mean_ci(&few, 1, 500)
+        );
+    }
+
+    #[test]
+    fn blocks_that_share_a_bias_widen_the_interval_and_gaps_are_skipped() {
+        // 40 blocks of 5 rounds; each block is off by its own bias, rounds inside it agree.
+        let values: Vec<f64> = (0..200)
+            .map(|i| f64::from((i / 5) % 4) * 0.02 + f64::from(i % 5) * 0.001)
+            .collect();
+        let (lo_rounds, hi_rounds) = bootstrap_mean_ci(&values, 1, 2000);
+        let (lo_blocks, hi_blocks) = bootstrap_mean_ci(&values, 5, 2000);
+        assert!(lo_blocks < mean(&values) && mean(&values) < hi_blocks);
+        assert!(
+            hi_blocks - lo_blocks > 1.5 * (hi_rounds - lo_rounds),
+            "blocks {lo_blocks}..{hi_blocks}, rounds {lo_rounds}..{hi_rounds}"
+        );
+        let (lo, hi) = bootstrap_mean_ci(&[1.0, f64::NAN, 1.0, f64::INFINITY], 2, 100);
+        assert_eq!((lo, hi), (1.0, 1.0));
+        assert!(bootstrap_mean_ci(&[f64::NAN], 1, 10).0.is_nan());
     }
 }

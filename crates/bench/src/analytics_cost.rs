@@ -88,8 +88,8 @@ fn bootstrap_mean_ci(values: &[f64], block: usize, resamples: usize) -> (f64, f6
 pub struct AnalyticsCostArgs {
     /// Rounds; each runs both gateways once, in alternating order. Many short rounds: on
     /// this kind of machine single runs spread by ±10 %, and 100 rounds gave intervals
-    /// ±4 % wide, 300 about ±2 % (~12 minutes).
-    #[arg(long, default_value_t = 300)]
+    /// ±4 % wide, 200–300 about ±2 % (200 rounds with the default warm-up: ~10 minutes).
+    #[arg(long, default_value_t = 200)]
     rounds: usize,
     /// Concurrent connections (saturation on this kind of machine from ~16).
     #[arg(long, default_value_t = 32)]
@@ -100,8 +100,12 @@ pub struct AnalyticsCostArgs {
     /// Time cap of each measured run, in seconds.
     #[arg(long, default_value_t = 30)]
     duration_secs: u64,
-    /// Warm-up requests before each measured run.
-    #[arg(long, default_value_t = 300)]
+    /// Warm-up requests before each measured run. The default covers the "on" gateway's
+    /// first batch (`batch_size` 4096) after a restart, which costs more than the rest (its
+    /// buffers grown from nothing, its SQLite file opened, the first segment written): with
+    /// 300, restarted every round, that start-up fell into every measured run and read as
+    /// 6.0 % instead of 1.6 % (BENCHMARKS.md).
+    #[arg(long, default_value_t = 4500)]
     warmup: u64,
     /// Streamed or plain requests.
     #[arg(long, value_enum, default_value = "non-streaming")]

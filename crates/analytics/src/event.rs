@@ -65,6 +65,17 @@ impl CacheStatus {
         Self::ALL.into_iter().find(|c| c.as_str() == s)
     }
 
+    /// Its position in [`Self::ALL`] (declaration order, which is also serde's variant
+    /// index).
+    pub fn index(self) -> usize {
+        match self {
+            Self::Hit => 0,
+            Self::SemanticHit => 1,
+            Self::Miss => 2,
+            Self::Bypass => 3,
+        }
+    }
+
     /// Whether the answer came from the cache.
     pub fn is_hit(self) -> bool {
         matches!(self, Self::Hit | Self::SemanticHit)

@@ -375,14 +375,8 @@ impl Metrics {
                 *total += v;
             }
         }
-        if let Some(c) = e.cache_status {
-            if let Some(n) = CacheStatus::ALL
-                .iter()
-                .position(|&status| status == c)
-                .and_then(|i| s.cache.get_mut(i))
-            {
-                *n += 1;
-            }
+        if let Some(n) = e.cache_status.and_then(|c| s.cache.get_mut(c.index())) {
+            *n += 1;
         }
         if e.is_error() {
             let class = s

@@ -116,20 +116,10 @@ impl EventBatch {
         self.buf
     }
 
-    /// Writes the count as postcard's varint (LEB128), right-aligned in the header.
+    /// Writes the count as postcard's varint, right-aligned in the header.
     fn write_count(&mut self) {
         let mut digits = [0u8; HEADER];
-        let mut n = self.len as u64;
-        let mut used = 0;
-        loop {
-            let low = (n & 0x7f) as u8;
-            n >>= 7;
-            digits[used] = if n == 0 { low } else { low | 0x80 };
-            used += 1;
-            if n == 0 || used == HEADER {
-                break;
-            }
-        }
+        let used = super::event_postcard::write_varint(&mut digits, 0, self.len as u64);
         self.start = HEADER - used;
         self.buf[self.start..HEADER].copy_from_slice(&digits[..used]);
     }

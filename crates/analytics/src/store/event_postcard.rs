@@ -14,7 +14,7 @@
 //! strings as a varint length then the bytes, `Option` as a 0/1 byte then the value, unit
 //! enum variants as the varint of their index, struct fields in order with no framing.
 
-use crate::event::{CacheStatus, RequestEvent, TokenUsage};
+use crate::event::{RequestEvent, TokenUsage};
 
 /// Appends `event`'s postcard encoding to `out`.
 pub(crate) fn encode(event: &RequestEvent, out: &mut Vec<u8>) {
@@ -59,35 +59,12 @@ pub(crate) fn encode(event: &RequestEvent, out: &mut Vec<u8>) {
         prompt_text,
         completion_text,
     } = event;
-    let strings = [
-        Some(request_id.as_str()),
-        key_hash.as_deref(),
-        Some(endpoint),
-        Some(client_format),
-        task.as_deref(),
-        language.as_deref(),
-        requested_model.as_deref(),
-        router_tier.as_deref(),
-        router_baseline_model.as_deref(),
-        alias.as_deref(),
-        provider.as_deref(),
-        provider_kind.as_deref(),
-        upstream_model.as_deref(),
-        fallback_alias.as_deref(),
-        error_class.as_deref(),
-        template.as_deref(),
-        validation.as_deref(),
-        prompt_text.as_deref(),
-        completion_text.as_deref(),
-    ];
-    let text: usize = strings.iter().map(|s| s.map_or(0, str::len)).sum();
-    // The most the event can take: its strings, plus at most MAX_FIXED for everything else.
     let start = out.len();
-    out.resize(start + text + MAX_FIXED, 0);
     let mut w = Out {
-        buf: &mut out[start..],
-        pos: 0,
+        buf: std::mem::take(out),
+        pos: start,
     };
+    w.room(0);
     w.varint(*event_id);
     w.varint(zigzag(*ts_ms));
     w.str(request_id);
@@ -110,7 +87,7 @@ pub(crate) fn encode(event: &RequestEvent, out: &mut Vec<u8>) {
         None => w.byte(0),
         Some(c) => {
             w.byte(1);
-            w.varint(cache_status_index(*c));
+            w.varint(c.index() as u64);
         }
     }
     w.opt_f64(*cache_similarity);
@@ -151,38 +128,61 @@ pub(crate) fn encode(event: &RequestEvent, out: &mut Vec<u8>) {
     w.opt_str(validation.as_deref());
     w.opt_str(prompt_text.as_deref());
     w.opt_str(completion_text.as_deref());
-    let written = w.pos;
-    out.truncate(start + written);
+    let Out { mut buf, pos } = w;
+    buf.truncate(pos);
+    *out = buf;
 }
 
 /// Bytes an event takes besides its strings' bytes, at most: 19 strings (tag and a varint
 /// length of up to 10 bytes each), 14 varints of up to 10 bytes, 10 floats (tag and 8
-/// bytes) and 12 tags and booleans of one byte; rounded up.
+/// bytes) and 12 tags and booleans of one byte; rounded up. The cursor keeps this much room
+/// ahead of every fixed-size write.
 const MAX_FIXED: usize = 19 * 11 + 14 * 10 + 10 * 9 + 12 + 64;
 
-/// serde's variant index: declaration order.
-fn cache_status_index(status: CacheStatus) -> u64 {
-    match status {
-        CacheStatus::Hit => 0,
-        CacheStatus::SemanticHit => 1,
-        CacheStatus::Miss => 2,
-        CacheStatus::Bypass => 3,
+/// Writes `n` as postcard's varint (LEB128: seven bits a byte, low first, high bit set on
+/// all but the last) at `buf[pos..]`; returns the position after it. `buf` must have room
+/// for 10 bytes.
+pub(super) fn write_varint(buf: &mut [u8], mut pos: usize, mut n: u64) -> usize {
+    while n >= 0x80 {
+        buf[pos] = (n as u8) | 0x80;
+        n >>= 7;
+        pos += 1;
     }
+    buf[pos] = n as u8;
+    pos + 1
 }
 
 fn zigzag(n: i64) -> u64 {
     ((n << 1) ^ (n >> 63)) as u64
 }
 
-/// A cursor over the space reserved for one event. Why not `Vec::push`: through a `&mut
-/// Vec` every push reloads and stores the length and checks the capacity; here the position
-/// stays in a register.
-struct Out<'a> {
-    buf: &'a mut [u8],
+/// A cursor over the vector, taken out of its `&mut` for the event's duration. Why not
+/// `Vec::push`: through a `&mut Vec` every push reloads and stores the length and checks the
+/// capacity; here the position stays in a register and room is made once per string.
+struct Out {
+    buf: Vec<u8>,
     pos: usize,
 }
 
-impl Out<'_> {
+impl Out {
+    /// Makes room for `len` bytes and then [`MAX_FIXED`] more (what any fixed-size fields
+    /// up to the next string can take).
+    #[inline]
+    fn room(&mut self, len: usize) {
+        let need = self.pos + len + MAX_FIXED;
+        if self.buf.len() < need {
+            self.grow(need);
+        }
+    }
+
+    /// Grows past `need` by twice the fixed room, so that a usual event (its strings a few
+    /// dozen bytes) grows once, at its start.
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, need: usize) {
+        self.buf.resize(need + 2 * MAX_FIXED, 0);
+    }
+
     fn byte(&mut self, b: u8) {
         self.buf[self.pos] = b;
         self.pos += 1;
@@ -193,12 +193,8 @@ impl Out<'_> {
         self.pos += b.len();
     }
 
-    fn varint(&mut self, mut n: u64) {
-        while n >= 0x80 {
-            self.byte((n as u8) | 0x80);
-            n >>= 7;
-        }
-        self.byte(n as u8);
+    fn varint(&mut self, n: u64) {
+        self.pos = write_varint(&mut self.buf, self.pos, n);
     }
 
     fn bool(&mut self, b: bool) {
@@ -209,8 +205,10 @@ impl Out<'_> {
         self.bytes(&x.to_le_bytes());
     }
 
+    #[inline]
     fn str(&mut self, s: &str) {
         self.varint(s.len() as u64);
+        self.room(s.len());
         self.bytes(s.as_bytes());
     }
 
@@ -238,6 +236,7 @@ impl Out<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::CacheStatus;
     use std::sync::Arc;
 
     fn encoded(e: &RequestEvent) -> Vec<u8> {
@@ -394,6 +393,14 @@ mod tests {
         let bytes = encoded(&e);
         assert_eq!(bytes, postcard::to_allocvec(&e).unwrap());
         assert!(bytes.len() <= MAX_FIXED, "{} > {MAX_FIXED}", bytes.len());
+    }
+
+    #[test]
+    fn strings_far_longer_than_the_fixed_room_grow_the_buffer() {
+        let mut e = full(7);
+        e.request_id = "x".repeat(5 * MAX_FIXED);
+        e.completion_text = Some("y".repeat(20_000));
+        assert_eq!(encoded(&e), postcard::to_allocvec(&e).unwrap());
     }
 
     #[test]

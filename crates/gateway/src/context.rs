@@ -1,15 +1,13 @@
 //! Per-request facts, gathered as the request moves through the stages and read at the end
 //! by the response headers and the analytics event.
 
-use crate::{
-    state::{AppState, Deployment},
-    transcript::RequestTexts,
-};
+use crate::transcript::RequestTexts;
 use std::{
     sync::Arc,
     time::{Duration, Instant, SystemTime},
 };
 use switchyard_protocol::{ErrorKind, Usage, WireFormat};
+use switchyard_providers::ProviderSettings;
 
 /// The request id: the client's `x-request-id` if it sent a sane one, else generated.
 #[derive(Debug, Clone)]
@@ -45,12 +43,15 @@ pub struct RequestContext {
     pub alias: Option<Arc<str>>,
     /// The alias that answered when it is a fallback of the requested one.
     pub fallback: Option<Arc<str>>,
-    /// Index of the provider that answered (or was last tried).
-    pub provider: Option<usize>,
+    /// The provider that answered (or was last tried).
+    pub provider: Option<Arc<ProviderSettings>>,
     /// Upstream model that answered.
     pub upstream_model: Option<Arc<str>>,
     /// Upstream calls made.
     pub attempts: u32,
+    /// Upstream attempts that failed: (provider, error class), in order. Failover records
+    /// them; the observe stage turns them into metrics.
+    pub upstream_errors: Vec<(Arc<str>, ErrorKind)>,
     /// Whether the client asked for a stream.
     pub stream: bool,
     /// Token usage reported by the upstream.
@@ -89,6 +90,7 @@ impl RequestContext {
             provider: None,
             upstream_model: None,
             attempts: 0,
+            upstream_errors: Vec::new(),
             stream: false,
             usage: None,
             upstream_wait: Duration::ZERO,
@@ -100,11 +102,11 @@ impl RequestContext {
         }
     }
 
-    /// Records that `deployment` is being tried.
-    pub fn attempt(&mut self, deployment: &Deployment) {
+    /// Records that upstream `model` of `provider` is being tried.
+    pub fn attempt(&mut self, provider: &Arc<ProviderSettings>, model: &Arc<str>) {
         self.attempts += 1;
-        self.provider = Some(deployment.provider);
-        self.upstream_model = Some(deployment.model.clone());
+        self.provider = Some(provider.clone());
+        self.upstream_model = Some(model.clone());
     }
 
     /// Fills what the request's own parts say: endpoint, client key, body size.
@@ -119,10 +121,8 @@ impl RequestContext {
         self.received.elapsed().saturating_sub(self.upstream_wait)
     }
 
-    /// The name of the provider that answered, if any.
-    pub fn provider_name<'a>(&self, state: &'a AppState) -> Option<&'a str> {
-        self.provider
-            .and_then(|i| state.provider(i))
-            .map(|p| p.name())
+    /// The name of the provider that answered (or was last tried), if any.
+    pub fn provider_name(&self) -> Option<&str> {
+        self.provider.as_deref().map(|p| &*p.name)
     }
 }

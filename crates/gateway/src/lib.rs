@@ -1,13 +1,14 @@
-//! Switchyard's HTTP gateway: routes, middleware and the request path of DESIGN.md
-//! (decode -> plan -> [cache] -> execute with failover -> [validate] -> encode -> observe).
+//! Switchyard's HTTP gateway: routes, middleware and the request pipeline of DESIGN.md
+//! (decode -> plan -> cache -> execute with failover -> validate -> encode -> observe); see
+//! [`pipeline`] and `docs/architecture.md`.
 
 mod app;
 pub mod config;
 pub mod context;
+mod egress;
 pub mod error;
 mod middleware;
-pub mod observe;
-pub mod plan;
+pub mod pipeline;
 pub mod resilience;
 pub mod routes;
 pub mod state;

@@ -15,9 +15,7 @@
 
 mod proto;
 
-use crate::{
-    config::TelemetryConfig, context::RequestContext, observe::error_class, state::AppState,
-};
+use crate::{config::TelemetryConfig, context::RequestContext};
 use proto::{KeyValue, Value};
 use std::{
     sync::atomic::{AtomicU64, Ordering},
@@ -42,14 +40,17 @@ enum Msg {
     Flush(oneshot::Sender<()>),
 }
 
+/// A provider's `server.address` and `server.port`.
+type ServerAddress = (String, i64);
+
 /// The trace exporter of a running gateway.
 #[derive(Debug)]
 pub struct Telemetry {
     tx: mpsc::Sender<Msg>,
     dropped: AtomicU64,
     sample_ratio: f64,
-    /// `server.address` and `server.port` of each provider, by index.
-    servers: Vec<Option<(String, i64)>>,
+    /// `server.address` and `server.port` of each provider, by provider name.
+    servers: Vec<(std::sync::Arc<str>, Option<ServerAddress>)>,
 }
 
 impl Telemetry {
@@ -89,9 +90,12 @@ impl Telemetry {
         let servers = providers
             .iter()
             .map(|p| {
-                let url = url::Url::parse(&p.settings().base_url).ok()?;
-                let port = url.port_or_known_default()?;
-                Some((url.host_str()?.to_owned(), i64::from(port)))
+                let server = || {
+                    let url = url::Url::parse(&p.settings().base_url).ok()?;
+                    let port = url.port_or_known_default()?;
+                    Some((url.host_str()?.to_owned(), i64::from(port)))
+                };
+                (p.settings().name.clone(), server())
             })
             .collect();
         Ok(Self {
@@ -103,7 +107,7 @@ impl Telemetry {
     }
 
     /// Queues the span of a finished request (if sampled). Never blocks.
-    pub fn record(&self, state: &AppState, ctx: &RequestContext) {
+    pub fn record(&self, ctx: &RequestContext) {
         let Some(operation) = operation(ctx.endpoint) else {
             return;
         };
@@ -119,7 +123,7 @@ impl Telemetry {
         if !sampled {
             return;
         }
-        let span = self.span(state, ctx, operation, parent);
+        let span = self.span(ctx, operation, parent);
         if self.tx.try_send(Msg::Span(Box::new(span))).is_err() {
             self.dropped.fetch_add(1, Ordering::Relaxed);
         }
@@ -151,7 +155,6 @@ impl Telemetry {
     /// The span of `ctx`.
     fn span(
         &self,
-        state: &AppState,
         ctx: &RequestContext,
         operation: &'static str,
         parent: Option<Parent>,
@@ -159,13 +162,17 @@ impl Telemetry {
         let mut attrs = Vec::with_capacity(20);
         let mut put = |key: &str, value: Value| attrs.push(KeyValue::new(key, value));
         put("gen_ai.operation.name", Value::String(operation.to_owned()));
-        if let Some(p) = ctx.provider.and_then(|i| state.provider(i)) {
+        if let Some(p) = ctx.provider.as_deref() {
             put(
                 "gen_ai.provider.name",
-                Value::String(provider_name(p.settings().kind).into()),
+                Value::String(provider_name(p.kind).into()),
             );
         }
-        if let Some((host, port)) = ctx.provider.and_then(|i| self.servers.get(i)?.as_ref()) {
+        let server = ctx.provider.as_deref().and_then(|p| {
+            let (_, server) = self.servers.iter().find(|(name, _)| *name == p.name)?;
+            server.as_ref()
+        });
+        if let Some((host, port)) = server {
             put("server.address", Value::String(host.clone()));
             put("server.port", Value::Int(*port));
         }
@@ -187,7 +194,7 @@ impl Telemetry {
             Value::Int(i64::from(ctx.status)),
         );
         let error = match ctx.error {
-            Some(kind) => Some(error_class(kind).to_owned()),
+            Some(kind) => Some(kind.as_str().to_owned()),
             None if ctx.status >= 400 => Some(ctx.status.to_string()),
             None => None,
         };

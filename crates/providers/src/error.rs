@@ -86,6 +86,24 @@ pub enum ProviderError {
 }
 
 impl ProviderError {
+    /// An error event an upstream stream sent before any content, as the failure it stands
+    /// for: Anthropic's `overloaded_error` is its 529, anything else a bad gateway. Both are
+    /// the upstream's fault, so the next deployment is tried.
+    pub fn from_stream_error(provider: Arc<str>, kind: String, message: String) -> Self {
+        let status = if kind.contains("overloaded") {
+            529
+        } else {
+            502
+        };
+        Self::Status {
+            provider,
+            status,
+            error_type: Some(kind),
+            message,
+            retry_after: None,
+        }
+    }
+
     /// Whose fault this is.
     pub fn blame(&self) -> Blame {
         match self {

@@ -50,6 +50,17 @@ impl CallOptions<'_> {
     }
 }
 
+/// What a provider is asked to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    /// A chat answer, complete or streamed (every provider).
+    Chat,
+    /// OpenAI-shaped embeddings (OpenAI-compatible and Azure providers).
+    Embeddings,
+    /// Anthropic's `count_tokens` (Anthropic providers).
+    CountTokens,
+}
+
 /// The kind-specific part of a provider.
 #[derive(Debug)]
 enum Backend {
@@ -89,6 +100,29 @@ impl Provider {
     /// Its settings.
     pub fn settings(&self) -> &ProviderSettings {
         &self.settings
+    }
+
+    /// Its settings, shared: what a request's context keeps to name the provider that
+    /// answered without holding the provider itself.
+    pub fn shared_settings(&self) -> &Arc<ProviderSettings> {
+        &self.settings
+    }
+
+    /// Whether this provider can be asked to do `operation`. The failover loop skips the
+    /// deployments of providers that cannot, without counting it against their health.
+    pub fn supports(&self, operation: Operation) -> bool {
+        match operation {
+            Operation::Chat => true,
+            Operation::Embeddings => matches!(self.backend, Backend::OpenAi(_) | Backend::Azure(_)),
+            Operation::CountTokens => matches!(self.backend, Backend::Anthropic(_)),
+        }
+    }
+
+    /// Whether every stream of this provider reports token usage. Anthropic, Gemini and
+    /// Azure always do; an OpenAI-compatible server may end a stream without it (usage
+    /// must then be counted from the text).
+    pub fn always_reports_stream_usage(&self) -> bool {
+        self.settings.kind != ProviderKind::OpenAi
     }
 
     /// The wire format spoken upstream.

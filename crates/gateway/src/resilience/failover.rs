@@ -17,7 +17,7 @@ use std::{
     time::{Duration, Instant},
 };
 use switchyard_protocol::ErrorKind;
-use switchyard_providers::{Blame, Provider, ProviderError, Timeouts};
+use switchyard_providers::{Blame, Operation, Provider, ProviderError, Timeouts};
 
 /// One upstream try the caller is to make.
 #[derive(Debug)]
@@ -65,11 +65,18 @@ pub struct Failover<'s> {
     last: Option<ProviderError>,
     skipped_open: u32,
     earliest_cool_down: Option<Instant>,
+    /// What is asked: deployments whose provider cannot do it are passed over.
+    operation: Operation,
 }
 
 impl<'s> Failover<'s> {
-    /// Starts on `route` (the alias the client asked for).
-    pub fn new(state: &'s AppState, route: Arc<ModelRoute>, ctx: &mut RequestContext) -> Self {
+    /// Starts on `route` (the alias the client asked for) for `operation`.
+    pub fn new(
+        state: &'s AppState,
+        route: Arc<ModelRoute>,
+        operation: Operation,
+        ctx: &mut RequestContext,
+    ) -> Self {
         ctx.alias = Some(route.alias.clone());
         let resilience = &state.config.resilience;
         let aliases = Self::expand(state, &route, |r| &r.policy.fallbacks);
@@ -99,6 +106,7 @@ impl<'s> Failover<'s> {
             last: None,
             skipped_open: 0,
             earliest_cool_down: None,
+            operation,
         }
     }
 
@@ -167,6 +175,9 @@ impl<'s> Failover<'s> {
             let Some(provider) = self.state.provider(deployment.provider) else {
                 continue;
             };
+            if !provider.supports(self.operation) {
+                continue;
+            }
             let now = Instant::now();
             match deployment.health.admit(now) {
                 Admission::Allowed | Admission::Probe => {}
@@ -185,7 +196,7 @@ impl<'s> Failover<'s> {
             }
             self.attempts += 1;
             self.attempts_this_pass += 1;
-            ctx.attempt(deployment);
+            ctx.attempt(provider.shared_settings(), &deployment.model);
             ctx.alias = Some(route.alias.clone());
             ctx.fallback = (route.alias != self.requested).then(|| route.alias.clone());
             return Ok(Attempt {
@@ -203,7 +214,8 @@ impl<'s> Failover<'s> {
     /// Starts another pass over the chain after a backoff, if the last one tried anything
     /// and time is left; else the final error.
     async fn new_pass(&mut self) -> Result<(), GatewayError> {
-        if self.attempts_this_pass == 0 {
+        // A token count has the gateway's estimate to fall back on: one pass, no backoff.
+        if self.attempts_this_pass == 0 || self.operation == Operation::CountTokens {
             return Err(self.exhausted());
         }
         self.pass += 1;
@@ -253,10 +265,10 @@ impl<'s> Failover<'s> {
             Err(e) => e,
         };
         tracing::warn!(request_id = ?ctx.request_id.0, error = %e, "upstream attempt failed");
-        self.state.analytics.metrics().record_upstream_error(
-            attempt.provider.name(),
-            crate::observe::error_class(e.to_api_error().kind),
-        );
+        ctx.upstream_errors.push((
+            attempt.provider.settings().name.clone(),
+            e.to_api_error().kind,
+        ));
         // An Arc of the route, not a copy of its policy: failures are not rare under faults.
         let Some(route) = self.current().cloned() else {
             self.last = Some(e);

@@ -5,16 +5,20 @@ pub mod chat;
 pub mod count_tokens;
 pub mod embeddings;
 pub mod models;
-pub mod stream;
 
-use crate::{context::RequestContext, error::error_body, error::GatewayError, state::AppState};
+use crate::{
+    context::{RequestContext, RequestId},
+    error::{error_body, GatewayError},
+};
 use axum::{
     body::Body,
+    extract::Request,
     response::{IntoResponse, Response},
 };
 use bytes::Bytes;
 use http::{header, HeaderMap, HeaderValue, Method, Uri};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
+use std::time::Instant;
 use switchyard_protocol::{ApiError, ErrorKind, WireFormat};
 
 /// Reads the whole request body, refusing more than `limit` bytes with a 413.
@@ -48,51 +52,18 @@ pub(crate) async fn read_body(
     }
 }
 
-/// A `200` response with a JSON body.
-pub(crate) fn json_response(body: impl Into<Body>) -> Response {
-    let mut response = Response::new(body.into());
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
-}
-
-/// Ends a request answered in one piece: the gateway's headers, then its one record
-/// (streams do both in their relay instead).
-pub(crate) fn finish(
-    state: &AppState,
-    ctx: &mut RequestContext,
-    mut response: Response,
-) -> Response {
-    respond_headers(state, ctx, &mut response);
-    crate::observe::request_finished(state, ctx);
-    response
-}
-
-/// Sets the `x-switchyard-*` response headers from the request's context.
-pub(crate) fn respond_headers(state: &AppState, ctx: &RequestContext, response: &mut Response) {
-    let headers = response.headers_mut();
-    if let Some(name) = ctx.provider_name(state) {
-        if let Ok(v) = HeaderValue::from_str(name) {
-            headers.insert("x-switchyard-provider", v);
-        }
-    }
-    if let Some(model) = &ctx.upstream_model {
-        if let Ok(v) = HeaderValue::from_str(model) {
-            headers.insert("x-switchyard-model", v);
-        }
-    }
-    if let Some(fallback) = &ctx.fallback {
-        if let Ok(v) = HeaderValue::from_str(fallback) {
-            headers.insert("x-switchyard-fallback", v);
-        }
-    }
-    if ctx.attempts > 0 {
-        headers.insert("x-switchyard-attempts", HeaderValue::from(ctx.attempts));
-    }
-    let overhead_us = u64::try_from(ctx.overhead().as_micros()).unwrap_or(u64::MAX);
-    headers.insert("x-switchyard-overhead-us", HeaderValue::from(overhead_us));
+/// The start of every route that runs the pipeline: the request's context (its id, format,
+/// endpoint and what its head says) and the request split into head and body.
+pub(crate) fn start(
+    id: RequestId,
+    format: WireFormat,
+    endpoint: &'static str,
+    request: Request,
+) -> (RequestContext, http::request::Parts, Body) {
+    let mut ctx = RequestContext::new(id, format, Instant::now());
+    let (parts, body) = request.into_parts();
+    ctx.from_parts(endpoint, &parts);
+    (ctx, parts, body)
 }
 
 /// The wire format a request without a format of its own (models list, 404s) answers in:

@@ -5,6 +5,7 @@
 //! (tagged by the [`WireFormat`] it came from), so that a route whose client and provider
 //! share a format re-emits it unchanged.
 
+pub mod replay;
 mod request;
 mod response;
 mod stream;

@@ -1,18 +1,63 @@
-//! The end of every request: one record of its context goes to analytics and one span to
-//! the trace exporter (both off the request path: they only queue) and, at debug level, to
-//! the log. Never prompt text or keys.
+//! Observe stage: what the request did becomes its analytics event, metrics, trace span
+//! and, at debug level, a log line. Events and spans only queue (their writers run off the
+//! request path). Never prompt text or keys.
 
-use crate::{context::RequestContext, state::AppState};
+use crate::{
+    context::RequestContext,
+    state::AppState,
+    transcript::{completion_text, prompt_text, RequestTexts},
+};
 use switchyard_analytics::{unix_millis, RequestEvent, TokenUsage};
-use switchyard_protocol::ErrorKind;
+use switchyard_protocol::{ChatRequest, ChatResponse};
+
+/// Records what a complete answer tells: usage, upstream model and, when analytics needs
+/// them, the texts.
+pub fn answered(
+    state: &AppState,
+    ctx: &mut RequestContext,
+    req: &ChatRequest,
+    resp: &ChatResponse,
+) {
+    // Unreported usage is estimated by analytics, not booked as a free request.
+    ctx.usage = resp.usage.is_reported().then_some(resp.usage);
+    if state.analytics.needs_text(ctx.usage.is_none()) {
+        ctx.texts = Some(Box::new(RequestTexts {
+            prompt: prompt_text(req),
+            completion: completion_text(&resp.content),
+        }));
+    }
+    if !resp.model.is_empty() {
+        ctx.upstream_model = Some(std::sync::Arc::from(resp.model.as_str()));
+    }
+}
+
+/// Whether a stream's texts must be gathered for analytics: it records text, or the
+/// answering provider may end a stream without usage (tokens are then counted from the
+/// text). Other streams drop the request at once rather than hold it for the stream's life.
+pub fn needs_stream_text(state: &AppState, ctx: &RequestContext) -> bool {
+    let may_lack_usage = ctx.provider.as_deref().is_some_and(|p| {
+        state
+            .providers
+            .iter()
+            .find(|q| std::ptr::eq(q.settings(), p))
+            .is_some_and(|q| !q.always_reports_stream_usage())
+    });
+    state.analytics.needs_text(may_lack_usage)
+}
 
 /// Called exactly once per request, when its response (or stream) is complete.
 pub fn request_finished(state: &AppState, ctx: &mut RequestContext) {
+    if !ctx.upstream_errors.is_empty() {
+        let metrics = state.analytics.metrics();
+        for (provider, kind) in ctx.upstream_errors.drain(..) {
+            metrics.record_upstream_error(&provider, kind.as_str());
+        }
+    }
     if state.analytics.is_enabled() {
         state.analytics.record(event(state, ctx));
     }
     if let Some(telemetry) = &state.telemetry {
-        telemetry.record(state, ctx);
+        telemetry.record(ctx);
     }
     if tracing::enabled!(tracing::Level::DEBUG) {
         let usage = ctx.usage.unwrap_or_default();
@@ -21,7 +66,7 @@ pub fn request_finished(state: &AppState, ctx: &mut RequestContext) {
             endpoint = ctx.endpoint,
             model = ctx.requested_model.as_deref().unwrap_or(""),
             alias = ctx.alias.as_deref().unwrap_or(""),
-            provider = ctx.provider_name(state).unwrap_or(""),
+            provider = ctx.provider_name().unwrap_or(""),
             attempts = ctx.attempts,
             status = ctx.status,
             input_tokens = usage.input_tokens,
@@ -36,7 +81,7 @@ pub fn request_finished(state: &AppState, ctx: &mut RequestContext) {
 /// The analytics event of a finished request.
 fn event(state: &AppState, ctx: &mut RequestContext) -> RequestEvent {
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
-    let provider = ctx.provider.and_then(|i| state.provider(i));
+    let provider = ctx.provider.as_deref();
     let total = ctx.received.elapsed();
     // Moved, not copied: the writer counts their tokens or keeps them (redacted), per config.
     let texts = ctx.texts.take().map(|t| *t);
@@ -55,13 +100,13 @@ fn event(state: &AppState, ctx: &mut RequestContext) -> RequestEvent {
         client_format: ctx.client_format.as_str().into(),
         requested_model: ctx.requested_model.clone(),
         alias: ctx.alias.clone(),
-        provider: provider.map(|p| p.settings().name.clone()),
-        provider_kind: provider.map(|p| p.settings().kind.as_str().into()),
+        provider: provider.map(|p| p.name.clone()),
+        provider_kind: provider.map(|p| p.kind.as_str().into()),
         upstream_model: ctx.upstream_model.clone(),
         attempts: ctx.attempts,
         fallback_alias: ctx.fallback.as_deref().map(str::to_owned),
         status: ctx.status,
-        error_class: ctx.error.map(|k| error_class(k).into()),
+        error_class: ctx.error.map(|k| k.as_str().into()),
         stream: ctx.stream,
         usage: ctx.usage.map(|u| TokenUsage {
             input_tokens: u.input_tokens,
@@ -80,21 +125,5 @@ fn event(state: &AppState, ctx: &mut RequestContext) -> RequestEvent {
         prompt_text,
         completion_text,
         ..RequestEvent::default()
-    }
-}
-
-/// The error class stored and shown (stable, low-cardinality names).
-pub fn error_class(kind: ErrorKind) -> &'static str {
-    match kind {
-        ErrorKind::InvalidRequest => "invalid_request",
-        ErrorKind::Authentication => "authentication",
-        ErrorKind::PermissionDenied => "permission_denied",
-        ErrorKind::NotFound => "not_found",
-        ErrorKind::RequestTooLarge => "request_too_large",
-        ErrorKind::RateLimited => "rate_limited",
-        ErrorKind::Internal => "internal",
-        ErrorKind::UpstreamError => "upstream_error",
-        ErrorKind::Unavailable => "unavailable",
-        ErrorKind::UpstreamTimeout => "upstream_timeout",
     }
 }

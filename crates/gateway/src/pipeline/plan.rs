@@ -1,19 +1,28 @@
 //! Plan stage: the model name a client sent -> the deployments that may serve it.
 //!
-//! The router (issue "routing") slots in here: it will turn `auto` into an alias before
-//! the alias lookup, and record its tier and reasons in the request context.
+//! The router seam: a router turns `auto` (or its own name) into an alias here, from the
+//! whole canonical request, and records its tier and reasons in the request context.
 
 use crate::{
     config::{RoutePolicy, DEFAULT_RETRY_ON},
+    context::RequestContext,
     error::GatewayError,
     state::{AppState, Deployment, ModelRoute},
 };
 use std::sync::Arc;
-use switchyard_protocol::{ApiError, ErrorKind};
+use switchyard_protocol::{ApiError, ChatRequest, ErrorKind};
 
-/// Resolves `model` to a route: an alias from config, else a pass-through rule that sends
-/// the name unchanged to a provider, else `model_not_found`.
-pub fn plan(state: &AppState, model: &str) -> Result<Arc<ModelRoute>, GatewayError> {
+/// Resolves `model` (of `request`, when the operation has a canonical request) to a route:
+/// an alias from config, else a pass-through rule that sends the name unchanged to a
+/// provider, else `model_not_found`.
+pub fn plan(
+    state: &AppState,
+    model: &str,
+    request: Option<&ChatRequest>,
+    ctx: &mut RequestContext,
+) -> Result<Arc<ModelRoute>, GatewayError> {
+    // No router yet: the request and context are what one will read and write.
+    let _ = (request, ctx);
     if let Some(route) = state.routes.get(model) {
         return Ok(route.clone());
     }

@@ -1,0 +1,262 @@
+//! Egress: the pipeline's [`Answer`] (or error) as the client's HTTP response, in its wire
+//! format, with the gateway's headers; then the observe stage, once the response is
+//! complete (for streams, when the relay ends).
+
+use crate::{
+    context::RequestContext,
+    error::{error_response, GatewayError},
+    pipeline::{observe, Answer, EventSource, StreamAnswer},
+    state::AppState,
+    transcript::{prompt_text, RequestTexts},
+};
+use axum::{body::Body, response::Response};
+use bytes::Bytes;
+use http::{header, HeaderValue};
+use std::{convert::Infallible, sync::Arc};
+use switchyard_protocol::{codec, codec::AnyStreamEncoder, BlockDelta, ErrorKind, StreamEvent};
+
+/// Bytes of SSE gathered into one body chunk at most.
+const COALESCE_LIMIT: usize = 16 * 1024;
+
+/// The response for the pipeline's `result`, recording the request when it is complete.
+pub fn respond(
+    state: Arc<AppState>,
+    mut ctx: RequestContext,
+    result: Result<Answer, GatewayError>,
+) -> Response {
+    let format = ctx.client_format;
+    let response = match result {
+        Ok(Answer::Stream(answer)) => match AnyStreamEncoder::new(format, answer.include_usage) {
+            Ok(encoder) => return stream(state, ctx, *answer, encoder),
+            Err(e) => error_response(format, &GatewayError::from(e), &mut ctx),
+        },
+        Ok(Answer::Complete(resp)) => match codec::encode_response(format, &resp) {
+            Ok(body) => {
+                ctx.output_bytes = body.len() as u64;
+                json_response(body)
+            }
+            Err(e) => {
+                let err = GatewayError::new(
+                    ErrorKind::Internal,
+                    format!("cannot encode the answer: {e}"),
+                );
+                error_response(format, &err, &mut ctx)
+            }
+        },
+        Ok(Answer::Json { body, estimated }) => {
+            let mut response = json_response(body);
+            if estimated {
+                response
+                    .headers_mut()
+                    .insert("x-switchyard-estimated", HeaderValue::from_static("true"));
+            }
+            response
+        }
+        Err(e) => error_response(format, &e, &mut ctx),
+    };
+    finish(&state, &mut ctx, response)
+}
+
+/// A `200` response with a JSON body.
+pub(crate) fn json_response(body: impl Into<Body>) -> Response {
+    let mut response = Response::new(body.into());
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// Ends a request answered in one piece: the gateway's headers, then its one record
+/// (streams do both in their relay instead).
+fn finish(state: &AppState, ctx: &mut RequestContext, mut response: Response) -> Response {
+    respond_headers(ctx, &mut response);
+    observe::request_finished(state, ctx);
+    response
+}
+
+/// Sets the `x-switchyard-*` response headers from the request's context.
+fn respond_headers(ctx: &RequestContext, response: &mut Response) {
+    let headers = response.headers_mut();
+    if let Some(name) = ctx.provider_name() {
+        if let Ok(v) = HeaderValue::from_str(name) {
+            headers.insert("x-switchyard-provider", v);
+        }
+    }
+    if let Some(model) = &ctx.upstream_model {
+        if let Ok(v) = HeaderValue::from_str(model) {
+            headers.insert("x-switchyard-model", v);
+        }
+    }
+    if let Some(fallback) = &ctx.fallback {
+        if let Ok(v) = HeaderValue::from_str(fallback) {
+            headers.insert("x-switchyard-fallback", v);
+        }
+    }
+    if ctx.attempts > 0 {
+        headers.insert("x-switchyard-attempts", HeaderValue::from(ctx.attempts));
+    }
+    let overhead_us = u64::try_from(ctx.overhead().as_micros()).unwrap_or(u64::MAX);
+    headers.insert("x-switchyard-overhead-us", HeaderValue::from(overhead_us));
+}
+
+/// The streaming response: headers now, events as the source produces them.
+fn stream(
+    state: Arc<AppState>,
+    ctx: RequestContext,
+    answer: StreamAnswer,
+    encoder: AnyStreamEncoder,
+) -> Response {
+    let mut response = Response::new(Body::empty());
+    respond_headers(&ctx, &mut response);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    let relay = Relay {
+        state,
+        ctx,
+        answer,
+        encoder,
+        done: false,
+        completion: String::new(),
+    };
+    let body = futures_util::stream::unfold(relay, |mut relay| async move {
+        let chunk = relay.next_chunk().await?;
+        Some((Ok::<_, Infallible>(chunk), relay))
+    });
+    *response.body_mut() = Body::from_stream(body);
+    response
+}
+
+/// Body state of a stream being relayed. Dropping it (stream complete, or the client went
+/// away) drops the upstream connection and records the request.
+struct Relay {
+    state: Arc<AppState>,
+    ctx: RequestContext,
+    answer: StreamAnswer,
+    encoder: AnyStreamEncoder,
+    done: bool,
+    /// The answer's text, gathered only while the request is kept for analytics.
+    completion: String,
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        if !self.done {
+            // The client disconnected before the end: the upstream request is cancelled by
+            // dropping its connection here.
+            self.ctx.status = 499;
+        }
+        if self.state.analytics.needs_text(self.ctx.usage.is_none()) {
+            let prompt = self.answer.request.as_ref().map(prompt_text);
+            self.ctx.texts = Some(Box::new(RequestTexts {
+                prompt: prompt.unwrap_or_default(),
+                completion: std::mem::take(&mut self.completion),
+            }));
+        }
+        observe::request_finished(&self.state, &mut self.ctx);
+    }
+}
+
+impl Relay {
+    fn track(&mut self, event: &StreamEvent) {
+        match event {
+            StreamEvent::Usage(u) => self.ctx.usage = Some(*u),
+            StreamEvent::Delta {
+                delta: BlockDelta::Text(t) | BlockDelta::ToolArguments(t) | BlockDelta::Thinking(t),
+                ..
+            } => {
+                self.ctx.output_bytes += t.len() as u64;
+                if self.answer.request.is_some() {
+                    self.completion.push_str(t);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Encodes `event`; on an encoder failure ends the stream with an error event.
+    fn encode(&mut self, event: &StreamEvent, out: &mut Vec<u8>) {
+        self.track(event);
+        if let Err(e) = self.encoder.encode(event, out) {
+            self.fail(
+                ErrorKind::Internal,
+                &format!("cannot encode stream event: {e}"),
+                out,
+            );
+        }
+    }
+
+    /// Ends the stream with an explicit error event: a truncated answer must never look
+    /// complete to the client.
+    fn fail(&mut self, kind: ErrorKind, message: &str, out: &mut Vec<u8>) {
+        self.ctx.error = Some(kind);
+        self.done = true;
+        let event = StreamEvent::Error {
+            kind: match kind {
+                ErrorKind::UpstreamTimeout => "timeout_error".into(),
+                ErrorKind::Internal => "api_error".into(),
+                _ => "upstream_error".into(),
+            },
+            message: message.to_owned(),
+        };
+        // If even the error cannot be encoded, ending the body without a terminal event
+        // still tells the client the stream is incomplete.
+        let _ = self.encoder.encode(&event, out);
+    }
+
+    /// Handles one item of the source: an event, a failure, or the end.
+    fn handle(
+        &mut self,
+        next: Option<Result<StreamEvent, switchyard_providers::ProviderError>>,
+        out: &mut Vec<u8>,
+    ) {
+        match next {
+            Some(Ok(event)) => self.encode(&event, out),
+            Some(Err(e)) => {
+                let kind = e.to_api_error().kind;
+                tracing::warn!(request_id = ?self.ctx.request_id.0, error = %e, "stream broke after content was sent");
+                self.fail(kind, &e.to_string(), out);
+            }
+            None => {
+                if let Err(e) = self.encoder.finish(out) {
+                    self.fail(ErrorKind::Internal, &format!("cannot end stream: {e}"), out);
+                }
+                self.done = true;
+            }
+        }
+    }
+
+    /// The next chunk of SSE bytes, or `None` at the end. Every event that is ready goes
+    /// into one chunk: one write (and one wake-up of the client) per burst, not per event.
+    async fn next_chunk(&mut self) -> Option<Bytes> {
+        if self.done {
+            return None;
+        }
+        let mut out = Vec::with_capacity(512);
+        let next = self.answer.source.next().await;
+        self.handle(next, &mut out);
+        // An upstream's events reach this task one at a time through the HTTP client's
+        // body channel, filled by the connection's own task: when none is ready, let that
+        // task run once before deciding the burst is over.
+        let mut yielded = false;
+        while !self.done && out.len() < COALESCE_LIMIT {
+            match self.answer.source.next_ready() {
+                Some(next) => {
+                    yielded = false;
+                    self.handle(next, &mut out);
+                }
+                None if !yielded && matches!(self.answer.source, EventSource::Live(_)) => {
+                    yielded = true;
+                    tokio::task::yield_now().await;
+                }
+                None => break,
+            }
+        }
+        (!out.is_empty()).then(|| Bytes::from(out))
+    }
+}

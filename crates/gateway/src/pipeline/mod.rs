@@ -1,0 +1,178 @@
+//! The request pipeline of DESIGN.md: every route decodes its request, calls [`run`], and
+//! encodes the [`Answer`] (see `crate::egress`). Data flows one way through the stages:
+//!
+//! ```text
+//! route: decode ─► run ─► plan ─► cache lookup ─┬─ hit ─► replay of the stored answer
+//!                                               └─ miss ► execute (failover) ─► validate ─► cache store
+//! route: encode (egress) ─► observe (analytics event, metrics, trace, log line)
+//! ```
+//!
+//! Each stage is one module and takes the canonical request and the request's context;
+//! none reaches into another's internals. `docs/architecture.md` walks through it.
+
+pub mod cache;
+pub mod execute;
+pub mod observe;
+pub mod plan;
+pub mod source;
+pub mod tokens;
+pub mod validate;
+
+use crate::{context::RequestContext, error::GatewayError, state::AppState};
+use bytes::Bytes;
+use serde_json::{Map, Value};
+use std::sync::Arc;
+use switchyard_protocol::{ChatRequest, ChatResponse};
+use switchyard_providers::Operation;
+
+pub use source::{EventSource, StreamAnswer};
+
+/// What a route asks of the pipeline, already decoded by its codec.
+#[derive(Debug)]
+pub enum PipelineRequest {
+    /// Chat completions or messages, in the canonical model.
+    Chat(Box<ChatRequest>),
+    /// `/v1/embeddings`: the client's body, passed on with only `model` replaced.
+    Embeddings(Map<String, Value>),
+    /// Anthropic's `count_tokens`: the client's body for providers that count, and the
+    /// same request decoded for the gateway's own estimate when none can.
+    CountTokens {
+        /// The client's body.
+        fields: Map<String, Value>,
+        /// The body decoded as a messages request.
+        request: Box<ChatRequest>,
+    },
+}
+
+/// What the pipeline answers: a complete response, a stream of canonical events, or the
+/// JSON of an operation the gateway passes through.
+#[derive(Debug)]
+pub enum Answer {
+    /// A complete chat answer.
+    Complete(Box<ChatResponse>),
+    /// A streamed chat answer, live from an upstream or replayed from the cache.
+    Stream(Box<StreamAnswer>),
+    /// An upstream's JSON answer passed through (embeddings, count_tokens), or the
+    /// gateway's own (`estimated`: a token count it estimated itself).
+    Json {
+        /// The body.
+        body: Bytes,
+        /// Whether the gateway made the answer up from an estimate.
+        estimated: bool,
+    },
+}
+
+/// Runs `request` through the stages. `parts` are the client's request head, of which
+/// same-format providers pass on a few headers and the query.
+pub async fn run(
+    state: &AppState,
+    request: PipelineRequest,
+    parts: &http::request::Parts,
+    ctx: &mut RequestContext,
+) -> Result<Answer, GatewayError> {
+    match request {
+        PipelineRequest::Chat(req) => chat(state, *req, parts, ctx).await,
+        PipelineRequest::Embeddings(mut fields) => {
+            let model = model_field(&fields)?;
+            ctx.requested_model = Some(Arc::from(model.as_str()));
+            let route = plan::plan(state, &model, None, ctx)?;
+            let call = execute::Call::Json {
+                operation: Operation::Embeddings,
+                fields: &mut fields,
+            };
+            let body = execute::run(state, route, call, parts, ctx)
+                .await?
+                .into_json()?;
+            Ok(Answer::Json {
+                body,
+                estimated: false,
+            })
+        }
+        PipelineRequest::CountTokens {
+            mut fields,
+            request,
+        } => {
+            ctx.requested_model = Some(Arc::from(request.model.as_str()));
+            let route = plan::plan(state, &request.model, Some(&request), ctx)?;
+            let call = execute::Call::Json {
+                operation: Operation::CountTokens,
+                fields: &mut fields,
+            };
+            match execute::run(state, route, call, parts, ctx).await {
+                Ok(outcome) => Ok(Answer::Json {
+                    body: outcome.into_json()?,
+                    estimated: false,
+                }),
+                Err(e) => {
+                    // No provider of the alias counts tokens, or none could: the gateway's
+                    // estimate is a better answer for a client than an error.
+                    if ctx.attempts > 0 {
+                        tracing::warn!(request_id = ?ctx.request_id.0, error = %e.error.message, "count_tokens upstream failed; estimating");
+                    }
+                    let tokens = tokens::estimate_input_tokens(&request).await;
+                    let body = switchyard_protocol::to_json_vec(
+                        &serde_json::json!({ "input_tokens": tokens }),
+                    )?;
+                    Ok(Answer::Json {
+                        body: body.into(),
+                        estimated: true,
+                    })
+                }
+            }
+        }
+    }
+}
+
+/// Chat completions and messages: plan, cache, execute, validate, cache store.
+async fn chat(
+    state: &AppState,
+    req: ChatRequest,
+    parts: &http::request::Parts,
+    ctx: &mut RequestContext,
+) -> Result<Answer, GatewayError> {
+    ctx.requested_model = Some(Arc::from(req.model.as_str()));
+    ctx.stream = req.stream;
+    let route = plan::plan(state, &req.model, Some(&req), ctx)?;
+    if let Some(hit) = cache::lookup(state, &req, ctx) {
+        return Ok(if req.stream {
+            Answer::Stream(Box::new(StreamAnswer::replay(
+                switchyard_protocol::canonical::replay::events_of(&hit),
+                &req,
+            )))
+        } else {
+            Answer::Complete(Box::new(hit))
+        });
+    }
+    if req.stream {
+        let live = execute::run(state, route, execute::Call::Stream(&req), parts, ctx)
+            .await?
+            .into_stream()?;
+        let keep = observe::needs_stream_text(state, ctx);
+        return Ok(Answer::Stream(Box::new(StreamAnswer::live(
+            live, req, keep,
+        ))));
+    }
+    let resp = execute::run(state, route, execute::Call::Complete(&req), parts, ctx)
+        .await?
+        .into_complete()?;
+    validate::check(&req, &resp)?;
+    cache::store(state, &req, &resp, ctx);
+    observe::answered(state, ctx, &req, &resp);
+    Ok(Answer::Complete(Box::new(resp)))
+}
+
+/// The `model` of a body the gateway passes through.
+fn model_field(fields: &Map<String, Value>) -> Result<String, GatewayError> {
+    match fields.get("model") {
+        Some(Value::String(m)) => Ok(m.clone()),
+        Some(_) => Err(invalid("model", "`model` must be a string")),
+        None => Err(invalid("model", "missing field `model`")),
+    }
+}
+
+/// A 400 about field `param`.
+pub(crate) fn invalid(param: &str, message: &str) -> GatewayError {
+    switchyard_protocol::ApiError::new(switchyard_protocol::ErrorKind::InvalidRequest, message)
+        .with_param(param)
+        .into()
+}

@@ -69,6 +69,10 @@ struct OverheadArgs {
     /// `[analytics] enabled = false`.
     #[arg(long, default_value = "on", value_parser = ["on", "off"])]
     analytics: String,
+    /// Streams: the mock answers in this many content chunks, sent back to back (a burst,
+    /// as a replayed cached answer is); default: the mock's own answer (about 10 chunks).
+    #[arg(long)]
+    mock_chunks: Option<u32>,
 }
 
 fn main() -> ExitCode {
@@ -171,7 +175,12 @@ fn binary_dir(release_dir: Option<&PathBuf>) -> anyhow::Result<PathBuf> {
 async fn overhead(args: &OverheadArgs) -> anyhow::Result<bool> {
     let bin_dir = binary_dir(args.release_dir.as_ref())?;
     let work = WorkDir::create()?;
-    let mut setup = start(&bin_dir, &work, &[args.analytics == "on"], &[])?;
+    let mock_chunks = args.mock_chunks.map(|n| n.to_string());
+    let mock_args: Vec<&str> = match &mock_chunks {
+        Some(n) => vec!["--chunks", n],
+        None => Vec::new(),
+    };
+    let mut setup = start(&bin_dir, &work, &[args.analytics == "on"], &[], &mock_args)?;
     eprintln!(
         "mock on {}, gateway on {} (CPU from /proc at {} ticks/s)",
         setup.direct_uri, setup.gateways[0].uri, setup.ticks_per_sec
@@ -259,12 +268,15 @@ fn start(
     work: &WorkDir,
     analytics: &[bool],
     settings: &[String],
+    mock_args: &[&str],
 ) -> anyhow::Result<Setup> {
     let mock_bin = children::locate(bin_dir, "switchyard-mock")?;
+    let mut args = vec!["--listen", "127.0.0.1:0"];
+    args.extend_from_slice(mock_args);
     let (mock, mock_addr) = ChildGuard::spawn(
         "switchyard-mock",
         &mock_bin,
-        &["--listen", "127.0.0.1:0"],
+        &args,
         Some("warn"),
         work.file("mock.stderr"),
     )?;

@@ -5,17 +5,9 @@
 
 mod common;
 
-use common::{status_fault, with_fault, Harness, ALL_KINDS, CLIENT_KEY};
+use common::{chat, messages, status_fault, with_fault, Harness, ALL_KINDS, CLIENT_KEY};
 use serde_json::{json, Value};
 use switchyard_mock::{Family, Fault, MockBehavior};
-
-fn chat(model: &str) -> Value {
-    json!({"model": model, "messages": [{"role": "user", "content": "hello"}]})
-}
-
-fn anthropic(model: &str) -> Value {
-    json!({"model": model, "max_tokens": 16, "messages": [{"role": "user", "content": "hello"}]})
-}
 
 async fn send_raw(h: &Harness, path: &str, body: &'static str) -> (u16, Value) {
     let r = h
@@ -127,7 +119,7 @@ async fn unknown_model_is_model_not_found() {
         .unwrap()
         .contains("openai-model"));
     let r = h
-        .post("/v1/messages", &anthropic("claude-nope"))
+        .post("/v1/messages", &messages("claude-nope"))
         .send()
         .await
         .unwrap();
@@ -155,7 +147,7 @@ async fn authentication_is_required_and_answered_in_format() {
         .client
         .post(format!("{url}/v1/messages"))
         .header("x-api-key", "wrong-key-value")
-        .json(&anthropic("anthropic-model"))
+        .json(&messages("anthropic-model"))
         .send()
         .await
         .unwrap();
@@ -183,7 +175,7 @@ async fn upstream_429_passes_on_with_retry_after() {
     h.mock.set_behavior(status_fault(429, 1.0, Some(7)));
     for (path, body) in [
         ("/v1/chat/completions", chat("anthropic-model")),
-        ("/v1/messages", anthropic("openai-model")),
+        ("/v1/messages", messages("openai-model")),
     ] {
         let r = h.post(path, &body).send().await.unwrap();
         assert_eq!(r.status(), 429, "{path}");

@@ -5,35 +5,8 @@
 
 mod common;
 
-use common::Harness;
-use serde_json::{json, Value};
-
-fn openai_stream(model: &str) -> Value {
-    json!({"model": model, "stream": true, "messages": [{"role": "user", "content": "count to ten please"}]})
-}
-
-fn anthropic_stream(model: &str) -> Value {
-    json!({"model": model, "stream": true, "max_tokens": 64, "messages": [{"role": "user", "content": "count to ten please"}]})
-}
-
-/// The `data:` payloads of an SSE body, with their event names.
-fn sse_frames(body: &str) -> Vec<(Option<String>, String)> {
-    body.split("\n\n")
-        .filter(|f| !f.trim().is_empty())
-        .map(|frame| {
-            let mut event = None;
-            let mut data = String::new();
-            for line in frame.lines() {
-                if let Some(e) = line.strip_prefix("event: ") {
-                    event = Some(e.to_owned());
-                } else if let Some(d) = line.strip_prefix("data: ") {
-                    data.push_str(d);
-                }
-            }
-            (event, data)
-        })
-        .collect()
-}
+use common::{chat_stream, messages_stream, sse_frames, Harness, PROMPT};
+use serde_json::Value;
 
 #[tokio::test]
 async fn openai_client_streams_from_every_upstream() {
@@ -45,7 +18,7 @@ async fn openai_client_streams_from_every_upstream() {
         "gemini-model",
     ] {
         let r = h
-            .post("/v1/chat/completions", &openai_stream(model))
+            .post("/v1/chat/completions", &chat_stream(model))
             .send()
             .await
             .unwrap();
@@ -62,7 +35,7 @@ async fn openai_client_streams_from_every_upstream() {
                 text.push_str(t);
             }
         }
-        assert_eq!(text, "Mock answer to: count to ten please", "{model}");
+        assert_eq!(text, format!("Mock answer to: {PROMPT}"), "{model}");
     }
 }
 
@@ -76,7 +49,7 @@ async fn anthropic_client_streams_from_every_upstream() {
         "gemini-model",
     ] {
         let r = h
-            .post("/v1/messages", &anthropic_stream(model))
+            .post("/v1/messages", &messages_stream(model))
             .send()
             .await
             .unwrap();
@@ -105,6 +78,6 @@ async fn anthropic_client_streams_from_every_upstream() {
                 text.push_str(d["delta"]["text"].as_str().unwrap_or(""));
             }
         }
-        assert_eq!(text, "Mock answer to: count to ten please", "{model}");
+        assert_eq!(text, format!("Mock answer to: {PROMPT}"), "{model}");
     }
 }

@@ -36,6 +36,11 @@ struct Cli {
     /// Streams: words per content chunk.
     #[arg(long)]
     chunk_words: Option<u32>,
+    /// Streams: answer in exactly this many content chunks, sent back to back unless
+    /// `--per-token-ms` spaces them (sets the answer to as many one-word chunks; overrides
+    /// `--response-text` and `--chunk-words`).
+    #[arg(long)]
+    chunks: Option<u32>,
     /// Also serve /_mock/* on this address, which stays open under the refuse fault.
     #[arg(long)]
     control_listen: Option<SocketAddr>,
@@ -67,8 +72,25 @@ impl Cli {
         if let Some(v) = self.chunk_words {
             b.chunk_words = v;
         }
+        if let Some(n) = self.chunks {
+            b.response_text = Some(chunked_text(n));
+            b.chunk_words = 1;
+        }
         Ok(b)
     }
+}
+
+/// An answer of `n` words: streamed one word per chunk, `n` content chunks.
+fn chunked_text(n: u32) -> String {
+    let mut text = String::with_capacity(6 * n as usize);
+    for i in 0..n.max(1) {
+        if i > 0 {
+            text.push(' ');
+        }
+        text.push_str("tok");
+        text.push_str(&(i % 100).to_string());
+    }
+    text
 }
 
 #[tokio::main]

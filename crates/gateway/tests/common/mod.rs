@@ -5,6 +5,7 @@
     reason = "each test file uses a different part of this module"
 )]
 
+use serde_json::{json, Value};
 use std::{net::SocketAddr, sync::Arc};
 use switchyard_gateway::{AppState, Config};
 use switchyard_mock::{Fault, MockBehavior, MockServer};
@@ -162,4 +163,47 @@ pub fn with_fault(fault: Fault) -> MockBehavior {
         fault,
         ..MockBehavior::default()
     }
+}
+
+/// The user text of the request bodies below. The mock answers `Mock answer to: <it>`, one
+/// word per stream chunk, so streams have ten content chunks.
+pub const PROMPT: &str = "count to ten please: one two three four five";
+
+/// An OpenAI chat completions body for `model`.
+pub fn chat(model: &str) -> Value {
+    json!({"model": model, "messages": [{"role": "user", "content": PROMPT}]})
+}
+
+/// The same, streamed.
+pub fn chat_stream(model: &str) -> Value {
+    json!({"model": model, "stream": true, "messages": [{"role": "user", "content": PROMPT}]})
+}
+
+/// An Anthropic messages body for `model`.
+pub fn messages(model: &str) -> Value {
+    json!({"model": model, "max_tokens": 64, "messages": [{"role": "user", "content": PROMPT}]})
+}
+
+/// The same, streamed.
+pub fn messages_stream(model: &str) -> Value {
+    json!({"model": model, "stream": true, "max_tokens": 64, "messages": [{"role": "user", "content": PROMPT}]})
+}
+
+/// The frames of an SSE body: (event name, joined `data:` payload).
+pub fn sse_frames(body: &str) -> Vec<(Option<String>, String)> {
+    body.split("\n\n")
+        .filter(|f| !f.trim().is_empty())
+        .map(|frame| {
+            let mut event = None;
+            let mut data = String::new();
+            for line in frame.lines() {
+                if let Some(e) = line.strip_prefix("event: ") {
+                    event = Some(e.to_owned());
+                } else if let Some(d) = line.strip_prefix("data: ") {
+                    data.push_str(d);
+                }
+            }
+            (event, data)
+        })
+        .collect()
 }

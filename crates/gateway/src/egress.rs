@@ -260,3 +260,73 @@ impl Relay {
         (!out.is_empty()).then(|| Bytes::from(out))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{config::Config, context::RequestId, pipeline::StreamAnswer};
+    use http_body_util::BodyExt as _;
+    use std::time::Instant;
+    use switchyard_protocol::{
+        canonical::replay::events_of, ChatRequest, ChatResponse, ContentPart, StopReason,
+        Usage, WireFormat,
+    };
+
+    fn answer() -> ChatResponse {
+        ChatResponse {
+            id: "resp_1".into(),
+            model: "m-upstream".into(),
+            content: vec![
+                ContentPart::text("fn main() {}"),
+                ContentPart::ToolCall {
+                    id: "call_1".into(),
+                    name: "run".into(),
+                    arguments: r#"{"cmd":"cargo test"}"#.into(),
+                    extra: Default::default(),
+                },
+            ],
+            stop_reason: StopReason::ToolUse,
+            usage: Usage {
+                input_tokens: 12,
+                output_tokens: 7,
+                ..Usage::default()
+            },
+            created: 1,
+            source: WireFormat::OpenAiChat,
+            extra: Default::default(),
+        }
+    }
+
+    /// A replayed answer goes out as one body chunk (all its events are ready at once),
+    /// ends with the format's terminal event, and is recorded once, as complete.
+    #[tokio::test]
+    async fn a_replayed_stream_is_one_write_in_the_client_format() {
+        let config = Config::parse("", "test.toml", &|_| None).unwrap();
+        let state = crate::AppState::new(config).unwrap();
+        for (format, terminal) in [
+            (WireFormat::OpenAiChat, "data: [DONE]"),
+            (WireFormat::Anthropic, "event: message_stop"),
+        ] {
+            let mut req = ChatRequest::new(format, "m");
+            req.stream = true;
+            req.stream_include_usage = true;
+            let id = RequestId(http::HeaderValue::from_static("req_test"));
+            let ctx = RequestContext::new(id, format, Instant::now());
+            let answer = StreamAnswer::replay(events_of(&answer()), &req);
+            let response = respond(state.clone(), ctx, Ok(Answer::Stream(Box::new(answer))));
+            assert_eq!(response.status(), 200);
+            let mut body = response.into_body();
+            let mut chunks = Vec::new();
+            while let Some(frame) = body.frame().await {
+                if let Ok(data) = frame.unwrap().into_data() {
+                    chunks.push(data);
+                }
+            }
+            assert_eq!(chunks.len(), 1, "{format:?}: one write for the whole replay");
+            let text = std::str::from_utf8(&chunks[0]).unwrap();
+            assert!(text.contains("fn main() {}"), "{text}");
+            assert!(text.contains("cargo test"), "{text}");
+            assert!(text.contains(terminal), "{format:?} ends with its terminal event: {text}");
+        }
+    }
+}

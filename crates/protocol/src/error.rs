@@ -108,6 +108,25 @@ impl ErrorKind {
             Self::UpstreamTimeout => 504,
         }
     }
+
+    /// A short stable name of this class (`rate_limited`, `upstream_timeout`, …).
+    ///
+    /// Metrics label and analytics column values: few distinct values, never renamed, so that
+    /// dashboards and stored events keep matching across releases.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::Authentication => "authentication",
+            Self::PermissionDenied => "permission_denied",
+            Self::NotFound => "not_found",
+            Self::RequestTooLarge => "request_too_large",
+            Self::RateLimited => "rate_limited",
+            Self::Internal => "internal",
+            Self::UpstreamError => "upstream_error",
+            Self::Unavailable => "unavailable",
+            Self::UpstreamTimeout => "upstream_timeout",
+        }
+    }
 }
 
 /// An error returned to a client, in whatever format the client speaks.
@@ -156,5 +175,44 @@ impl From<CodecError> for ApiError {
             param: e.param,
             code: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ErrorKind;
+
+    /// Every class with its status and stable name: the names are a contract with stored
+    /// analytics and dashboards, so a rename must fail here.
+    const ALL: [(ErrorKind, u16, &str); 10] = [
+        (ErrorKind::InvalidRequest, 400, "invalid_request"),
+        (ErrorKind::Authentication, 401, "authentication"),
+        (ErrorKind::PermissionDenied, 403, "permission_denied"),
+        (ErrorKind::NotFound, 404, "not_found"),
+        (ErrorKind::RequestTooLarge, 413, "request_too_large"),
+        (ErrorKind::RateLimited, 429, "rate_limited"),
+        (ErrorKind::Internal, 500, "internal"),
+        (ErrorKind::UpstreamError, 502, "upstream_error"),
+        (ErrorKind::Unavailable, 503, "unavailable"),
+        (ErrorKind::UpstreamTimeout, 504, "upstream_timeout"),
+    ];
+
+    #[test]
+    fn every_kind_has_its_stable_name_and_status() {
+        for (kind, status, name) in ALL {
+            assert_eq!(kind.as_str(), name, "{kind:?}");
+            assert_eq!(kind.status(), status, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn names_are_distinct_snake_case() {
+        let mut names: Vec<&str> = ALL.iter().map(|(k, _, _)| k.as_str()).collect();
+        assert!(names
+            .iter()
+            .all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '_')));
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ALL.len());
     }
 }

@@ -1,18 +1,17 @@
-//! Complete (non-streamed) answers: decoding an upstream's Message, encoding one for a
-//! client.
+//! Provider side: an upstream's complete (non-streamed) Message into a canonical
+//! [`ChatResponse`].
 
-use super::block_de::WireBlock;
-use super::block_ser::{emits, BlockOut, ExtrasOut, Target};
-use super::usage::{decode_stop_reason, encode_stop_reason, UsageOut, UsageState, WireUsage};
-use crate::{from_json_slice, to_json_vec, ChatResponse, CodecError, Extras, WireFormat};
+use super::block_decode::WireBlock;
+use super::wire::{decode_stop_reason, UsageState, WireUsage};
+use crate::{from_json_slice, ChatResponse, CodecError, Extras, WireFormat};
 use serde::de::IgnoredAny;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 
 /// Key of `ChatResponse::extra` under which the usage fields the canonical model lacks
 /// are kept (same-format only), so that `encode_response` can write them back inside
 /// `usage`.
-const USAGE_EXTRA: &str = "usage";
+pub(super) const USAGE_EXTRA: &str = "usage";
 
 /// A Message object. `type` and `role` are constants and are not kept.
 #[derive(Deserialize)]
@@ -55,62 +54,4 @@ pub fn decode_response(body: &[u8]) -> Result<ChatResponse, CodecError> {
         source: WireFormat::Anthropic,
         extra,
     })
-}
-
-#[derive(Serialize)]
-struct ResponseOut<'a> {
-    id: &'a str,
-    #[serde(rename = "type")]
-    kind: &'static str,
-    role: &'static str,
-    model: &'a str,
-    content: Vec<BlockOut<'a>>,
-    stop_reason: &'a str,
-    stop_sequence: Option<&'a str>,
-    usage: UsageOut<'a>,
-    #[serde(flatten)]
-    extra: ExtrasOut<'a>,
-}
-
-/// Encodes a complete answer for an Anthropic client.
-pub fn encode_response(resp: &ChatResponse) -> Result<Vec<u8>, CodecError> {
-    let extras = resp.extras_for(WireFormat::Anthropic);
-    let own = extras.is_some();
-    let usage_extra = extras
-        .and_then(|e| e.get(USAGE_EXTRA))
-        .and_then(Value::as_object);
-    let (stop_reason, stop_sequence) = encode_stop_reason(&resp.stop_reason);
-    let out = ResponseOut {
-        id: &resp.id,
-        kind: "message",
-        role: "assistant",
-        model: &resp.model,
-        content: resp
-            .content
-            .iter()
-            .filter(|p| emits(p, own, Target::Response))
-            .map(|part| BlockOut {
-                part,
-                own,
-                target: Target::Response,
-            })
-            .collect(),
-        stop_reason,
-        stop_sequence,
-        usage: UsageOut::new(&resp.usage, usage_extra),
-        extra: ExtrasOut {
-            map: extras,
-            skip: &[
-                "id",
-                "type",
-                "role",
-                "model",
-                "content",
-                "stop_reason",
-                "stop_sequence",
-                USAGE_EXTRA,
-            ],
-        },
-    };
-    to_json_vec(&out)
 }

@@ -1,14 +1,13 @@
-//! Canonical response and stream events -> Gemini `GenerateContentResponse` (the client
-//! side): what the mock provider and test tooling answer when they play Gemini.
+//! Client side (test-only): a canonical response as a Gemini `GenerateContentResponse`.
+//! The gateway never serves Gemini; this side exists so that the provider side can be
+//! checked by round trips (see `gemini/mod.rs`).
 
-use super::response::call_id;
+use super::response_decode::call_id;
 use super::wire::ExtrasOut;
 use crate::canonical::{
-    BlockDelta, BlockKind, ChatResponse, ContentPart, Extras, ImageSource, StopReason, StreamEvent,
-    Usage, WireFormat,
+    ChatResponse, ContentPart, Extras, ImageSource, StopReason, Usage, WireFormat,
 };
 use crate::error::{to_json_vec, CodecError};
-use crate::sse::write_json_frame;
 use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
@@ -65,7 +64,7 @@ pub fn encode_response(resp: &ChatResponse) -> Result<Vec<u8>, CodecError> {
 }
 
 /// Gemini's `finishReason` for a canonical stop reason.
-fn finish_reason(stop: &StopReason) -> &str {
+pub(super) fn finish_reason(stop: &StopReason) -> &str {
     match stop {
         StopReason::EndTurn | StopReason::ToolUse | StopReason::StopSequence(_) => "STOP",
         StopReason::MaxTokens => "MAX_TOKENS",
@@ -124,7 +123,7 @@ fn part_out<'a>(
 }
 
 /// Tool-call arguments as a JSON object (`{}` when empty).
-fn raw_args(arguments: &str) -> Result<Box<RawValue>, CodecError> {
+pub(super) fn raw_args(arguments: &str) -> Result<Box<RawValue>, CodecError> {
     let text = if arguments.trim().is_empty() {
         "{}"
     } else {
@@ -135,198 +134,41 @@ fn raw_args(arguments: &str) -> Result<Box<RawValue>, CodecError> {
 }
 
 // ------------------------------------------------------------------------------------------
-// Streaming
-// ------------------------------------------------------------------------------------------
-
-/// Writes canonical stream events as Gemini `streamGenerateContent?alt=sse` chunks.
-///
-/// Each text or thinking delta is one chunk; a tool call is buffered until its block
-/// stops and sent whole, as Gemini does. Usage is held back and sent with the final
-/// chunk (`finishReason` + `usageMetadata`), which [`finish`](Self::finish) writes: Gemini
-/// streams have no other end marker. Every chunk repeats `responseId` and `modelVersion`,
-/// as the API's chunks do.
-#[derive(Debug, Default)]
-pub struct StreamEncoder {
-    id: String,
-    model: String,
-    /// Open tool-call blocks: `(index, id, name, arguments so far)`.
-    calls: Vec<(usize, String, String, String)>,
-    /// Calls sent, for deciding whether an id was generated.
-    sent_calls: usize,
-    usage: Usage,
-    stop: Option<StopReason>,
-}
-
-impl StreamEncoder {
-    /// A new encoder. Gemini streams always carry usage, so `include_usage` changes
-    /// nothing.
-    pub fn new(include_usage: bool) -> Self {
-        let _ = include_usage;
-        Self::default()
-    }
-
-    /// Appends zero or more complete SSE frames for `event` to `out`.
-    pub fn encode(&mut self, event: &StreamEvent, out: &mut Vec<u8>) -> Result<(), CodecError> {
-        match event {
-            StreamEvent::Start { id, model } => {
-                self.id.clone_from(id);
-                self.model.clone_from(model);
-            }
-            StreamEvent::BlockStart { index, block } => match block {
-                BlockKind::ToolCall { id, name } => {
-                    self.calls
-                        .push((*index, id.clone(), name.clone(), String::new()));
-                }
-                BlockKind::Other { format, value } if *format == WireFormat::Gemini => {
-                    self.chunk(vec![PartOut::Raw(value)], out)?;
-                }
-                BlockKind::Text | BlockKind::Thinking | BlockKind::Other { .. } => {}
-            },
-            StreamEvent::Delta { index, delta } => match delta {
-                BlockDelta::Text(text) => {
-                    let part = PartOut::known(PartData::Text(text), None, ExtrasOut::NONE);
-                    self.chunk(vec![part], out)?;
-                }
-                BlockDelta::Thinking(text) => {
-                    let part = PartOut::known(PartData::Text(text), Some(true), ExtrasOut::NONE);
-                    self.chunk(vec![part], out)?;
-                }
-                BlockDelta::ToolArguments(fragment) => {
-                    if let Some(call) = self.calls.iter_mut().find(|c| c.0 == *index) {
-                        call.3.push_str(fragment);
-                    }
-                }
-                BlockDelta::Signature(_) | BlockDelta::Other { .. } => {}
-            },
-            StreamEvent::BlockStop { index } => {
-                if let Some(pos) = self.calls.iter().position(|c| c.0 == *index) {
-                    let (_, id, name, arguments) = self.calls.remove(pos);
-                    let generated = call_id(&self.id, self.sent_calls);
-                    self.sent_calls += 1;
-                    let args = raw_args(&arguments)?;
-                    let call = FunctionCallOut {
-                        id: (id != generated).then_some(id.as_str()),
-                        name: &name,
-                        args,
-                    };
-                    let part = PartOut::known(PartData::FunctionCall(call), None, ExtrasOut::NONE);
-                    self.chunk(vec![part], out)?;
-                }
-            }
-            StreamEvent::Usage(usage) => self.usage = *usage,
-            StreamEvent::Finish { stop_reason } => self.stop = Some(stop_reason.clone()),
-            StreamEvent::Error { kind, message } => {
-                let body = ErrorOut {
-                    error: ErrorBody {
-                        code: status_code(kind),
-                        message,
-                        status: kind,
-                    },
-                };
-                write_json_frame(out, None, &body)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Appends the final chunk: `finishReason` and the usage of the whole answer.
-    pub fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), CodecError> {
-        let stop = self.stop.take().unwrap_or(StopReason::EndTurn);
-        let body = ResponseOut {
-            candidates: vec![CandidateOut {
-                content: None,
-                finish_reason: finish_reason(&stop),
-                extra: ExtrasOut::NONE,
-            }],
-            usage_metadata: UsageOut::new(&self.usage, None),
-            model_version: &self.model,
-            response_id: &self.id,
-            extra: ExtrasOut::NONE,
-        };
-        write_json_frame(out, None, &body)
-    }
-
-    /// One chunk carrying `parts`.
-    fn chunk(&self, parts: Vec<PartOut<'_>>, out: &mut Vec<u8>) -> Result<(), CodecError> {
-        let body = ChunkOut {
-            candidates: [ChunkCandidate {
-                content: ContentOut {
-                    role: "model",
-                    parts,
-                },
-            }],
-            model_version: &self.model,
-            response_id: &self.id,
-        };
-        write_json_frame(out, None, &body)
-    }
-}
-
-/// The HTTP code Google pairs with a status name (500 for names it does not know).
-fn status_code(status: &str) -> u16 {
-    match status {
-        "INVALID_ARGUMENT" | "FAILED_PRECONDITION" | "OUT_OF_RANGE" => 400,
-        "UNAUTHENTICATED" => 401,
-        "PERMISSION_DENIED" => 403,
-        "NOT_FOUND" => 404,
-        "RESOURCE_EXHAUSTED" => 429,
-        "UNAVAILABLE" => 503,
-        "DEADLINE_EXCEEDED" => 504,
-        _ => 500,
-    }
-}
-
-// ------------------------------------------------------------------------------------------
-// Wire shapes of answers (written)
+// Wire shapes of answers (written), shared with the stream encoder
 // ------------------------------------------------------------------------------------------
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct ResponseOut<'a> {
-    candidates: Vec<CandidateOut<'a>>,
-    usage_metadata: UsageOut<'a>,
+pub(super) struct ResponseOut<'a> {
+    pub(super) candidates: Vec<CandidateOut<'a>>,
+    pub(super) usage_metadata: UsageOut<'a>,
     #[serde(skip_serializing_if = "str::is_empty")]
-    model_version: &'a str,
+    pub(super) model_version: &'a str,
     #[serde(skip_serializing_if = "str::is_empty")]
-    response_id: &'a str,
+    pub(super) response_id: &'a str,
     #[serde(flatten)]
-    extra: ExtrasOut<'a>,
+    pub(super) extra: ExtrasOut<'a>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct CandidateOut<'a> {
+pub(super) struct CandidateOut<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
-    content: Option<ContentOut<'a>>,
-    finish_reason: &'a str,
+    pub(super) content: Option<ContentOut<'a>>,
+    pub(super) finish_reason: &'a str,
     #[serde(flatten)]
-    extra: ExtrasOut<'a>,
+    pub(super) extra: ExtrasOut<'a>,
 }
 
 #[derive(Serialize)]
-struct ContentOut<'a> {
-    role: &'static str,
-    parts: Vec<PartOut<'a>>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ChunkOut<'a> {
-    candidates: [ChunkCandidate<'a>; 1],
-    #[serde(skip_serializing_if = "str::is_empty")]
-    model_version: &'a str,
-    #[serde(skip_serializing_if = "str::is_empty")]
-    response_id: &'a str,
-}
-
-#[derive(Serialize)]
-struct ChunkCandidate<'a> {
-    content: ContentOut<'a>,
+pub(super) struct ContentOut<'a> {
+    pub(super) role: &'static str,
+    pub(super) parts: Vec<PartOut<'a>>,
 }
 
 #[derive(Serialize)]
 #[serde(untagged)]
-enum PartOut<'a> {
+pub(super) enum PartOut<'a> {
     Known {
         #[serde(flatten)]
         data: PartData<'a>,
@@ -339,7 +181,7 @@ enum PartOut<'a> {
 }
 
 impl<'a> PartOut<'a> {
-    fn known(data: PartData<'a>, thought: Option<bool>, extra: ExtrasOut<'a>) -> Self {
+    pub(super) fn known(data: PartData<'a>, thought: Option<bool>, extra: ExtrasOut<'a>) -> Self {
         Self::Known {
             data,
             thought,
@@ -350,7 +192,7 @@ impl<'a> PartOut<'a> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-enum PartData<'a> {
+pub(super) enum PartData<'a> {
     Text(&'a str),
     FunctionCall(FunctionCallOut<'a>),
     InlineData(BlobOut<'a>),
@@ -358,43 +200,43 @@ enum PartData<'a> {
 }
 
 #[derive(Serialize)]
-struct FunctionCallOut<'a> {
+pub(super) struct FunctionCallOut<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
-    id: Option<&'a str>,
-    name: &'a str,
-    args: Box<RawValue>,
+    pub(super) id: Option<&'a str>,
+    pub(super) name: &'a str,
+    pub(super) args: Box<RawValue>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct BlobOut<'a> {
-    mime_type: &'a str,
-    data: &'a str,
+pub(super) struct BlobOut<'a> {
+    pub(super) mime_type: &'a str,
+    pub(super) data: &'a str,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct FileDataOut<'a> {
-    file_uri: &'a str,
+pub(super) struct FileDataOut<'a> {
+    pub(super) file_uri: &'a str,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct UsageOut<'a> {
-    prompt_token_count: u64,
-    candidates_token_count: u64,
+pub(super) struct UsageOut<'a> {
+    pub(super) prompt_token_count: u64,
+    pub(super) candidates_token_count: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
-    cached_content_token_count: Option<u64>,
+    pub(super) cached_content_token_count: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    thoughts_token_count: Option<u64>,
-    total_token_count: u64,
+    pub(super) thoughts_token_count: Option<u64>,
+    pub(super) total_token_count: u64,
     #[serde(flatten)]
-    extra: ExtrasOut<'a>,
+    pub(super) extra: ExtrasOut<'a>,
 }
 
 impl<'a> UsageOut<'a> {
     /// Gemini counts thoughts apart from the candidates; canonical output includes them.
-    fn new(usage: &Usage, residual: Option<&'a Extras>) -> Self {
+    pub(super) fn new(usage: &Usage, residual: Option<&'a Extras>) -> Self {
         let thoughts = usage.reasoning_tokens;
         Self {
             prompt_token_count: usage.input_tokens,
@@ -405,16 +247,4 @@ impl<'a> UsageOut<'a> {
             extra: ExtrasOut::new(residual, USAGE_KEYS),
         }
     }
-}
-
-#[derive(Serialize)]
-struct ErrorOut<'a> {
-    error: ErrorBody<'a>,
-}
-
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    code: u16,
-    message: &'a str,
-    status: &'a str,
 }

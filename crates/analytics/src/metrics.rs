@@ -642,5 +642,4 @@ fn render_state(s: &State, out: &mut String) {
 }
 
 #[cfg(test)]
-#[path = "metrics_tests.rs"]
 mod tests;

@@ -622,5 +622,4 @@ impl Backlog {
 }
 
 #[cfg(test)]
-#[path = "pipeline_tests.rs"]
 mod tests;

@@ -555,5 +555,4 @@ impl Aggregator {
 }
 
 #[cfg(test)]
-#[path = "summary_tests.rs"]
 mod tests;

@@ -13,6 +13,7 @@ mod http;
 mod metrics;
 mod pipeline;
 mod prices;
+mod queue;
 mod recent;
 mod redact;
 mod report;

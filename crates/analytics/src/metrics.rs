@@ -9,6 +9,7 @@
 
 use crate::{
     event::{CacheStatus, RequestEvent},
+    queue::PipelineCounters,
     recent::RecentLookups,
 };
 use std::{
@@ -276,28 +277,6 @@ impl<'a> Families<'a> {
             f.latency.insert(&p.label, &p.latency);
         }
         f
-    }
-}
-
-/// Counters of the event pipeline itself.
-#[derive(Debug, Default)]
-pub(crate) struct PipelineCounters {
-    /// The queue's sending side, to read its depth (set once the writer starts).
-    pub(crate) queue: std::sync::OnceLock<tokio::sync::mpsc::Sender<crate::pipeline::QueuedEvent>>,
-    pub(crate) written: AtomicU64,
-    pub(crate) dropped_queue_full: AtomicU64,
-    pub(crate) dropped_backlog: AtomicU64,
-    pub(crate) dropped_shutdown: AtomicU64,
-    pub(crate) store_errors: AtomicU64,
-    pub(crate) buffered: AtomicU64,
-}
-
-impl PipelineCounters {
-    /// Events waiting in the queue.
-    pub(crate) fn queued(&self) -> u64 {
-        self.queue
-            .get()
-            .map_or(0, |tx| (tx.max_capacity() - tx.capacity()) as u64)
     }
 }
 

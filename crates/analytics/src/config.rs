@@ -134,8 +134,7 @@ impl AnalyticsConfig {
             return Err("analytics.max_buffered: must be at least batch_size".into());
         }
         if let Some(schema) = &self.postgres_schema {
-            check_schema_name(schema)
-                .map_err(|e| format!("analytics.postgres_schema: {e}"))?;
+            check_schema_name(schema).map_err(|e| format!("analytics.postgres_schema: {e}"))?;
         }
         for (model, p) in &self.prices {
             let all = [p.input, p.output]

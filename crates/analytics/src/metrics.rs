@@ -454,8 +454,8 @@ impl Metrics {
     }
 }
 
-/// Writes the `# HELP` and `# TYPE` lines of a metric (for metrics appended by other crates
-/// through [`crate::MetricsExtra`]).
+/// Writes the `# HELP` and `# TYPE` lines of a metric (for metrics other crates append to
+/// [`Metrics::render`]'s text, e.g. the gateway's breaker gauges).
 pub fn write_metric_header(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}");
     let _ = writeln!(out, "# TYPE {name} {kind}");

@@ -134,8 +134,7 @@ impl AnalyticsConfig {
             return Err("analytics.max_buffered: must be at least batch_size".into());
         }
         if let Some(schema) = &self.postgres_schema {
-            crate::store::postgres::check_schema_name(schema)
-                .map_err(|e| format!("analytics.postgres_schema: {e}"))?;
+            check_schema_name(schema).map_err(|e| format!("analytics.postgres_schema: {e}"))?;
         }
         for (model, p) in &self.prices {
             let all = [p.input, p.output]
@@ -154,6 +153,22 @@ impl AnalyticsConfig {
 
     pub(crate) fn flush_interval(&self) -> Duration {
         Duration::from_millis(self.flush_interval_ms.max(1))
+    }
+}
+
+/// Checks that `schema` is a plain lower-case SQL identifier (it is spliced into SQL).
+pub fn check_schema_name(schema: &str) -> Result<(), String> {
+    let mut chars = schema.chars();
+    let first_ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_');
+    let rest_ok = chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if first_ok && rest_ok && schema.len() <= 63 {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{schema}` is not a plain identifier (a-z, 0-9, _; at most 63)"
+        ))
     }
 }
 

@@ -9,6 +9,7 @@
 
 use crate::{
     event::{CacheStatus, RequestEvent},
+    queue::PipelineCounters,
     recent::RecentLookups,
 };
 use std::{
@@ -279,28 +280,6 @@ impl<'a> Families<'a> {
     }
 }
 
-/// Counters of the event pipeline itself.
-#[derive(Debug, Default)]
-pub(crate) struct PipelineCounters {
-    /// The queue's sending side, to read its depth (set once the writer starts).
-    pub(crate) queue: std::sync::OnceLock<tokio::sync::mpsc::Sender<crate::pipeline::QueuedEvent>>,
-    pub(crate) written: AtomicU64,
-    pub(crate) dropped_queue_full: AtomicU64,
-    pub(crate) dropped_backlog: AtomicU64,
-    pub(crate) dropped_shutdown: AtomicU64,
-    pub(crate) store_errors: AtomicU64,
-    pub(crate) buffered: AtomicU64,
-}
-
-impl PipelineCounters {
-    /// Events waiting in the queue.
-    pub(crate) fn queued(&self) -> u64 {
-        self.queue
-            .get()
-            .map_or(0, |tx| (tx.max_capacity() - tx.capacity()) as u64)
-    }
-}
-
 /// The gateway's request metrics and the analytics pipeline's own.
 #[derive(Debug, Default)]
 pub struct Metrics {
@@ -475,8 +454,8 @@ impl Metrics {
     }
 }
 
-/// Writes the `# HELP` and `# TYPE` lines of a metric (for metrics appended by other crates
-/// through [`crate::MetricsExtra`]).
+/// Writes the `# HELP` and `# TYPE` lines of a metric (for metrics other crates append to
+/// [`Metrics::render`]'s text, e.g. the gateway's breaker gauges).
 pub fn write_metric_header(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}");
     let _ = writeln!(out, "# TYPE {name} {kind}");
@@ -642,5 +621,4 @@ fn render_state(s: &State, out: &mut String) {
 }
 
 #[cfg(test)]
-#[path = "metrics_tests.rs"]
 mod tests;

@@ -14,6 +14,7 @@ use crate::{
     event::{now_millis, RequestEvent},
     metrics::Metrics,
     prices::{PriceMemo, PriceTable},
+    queue::QueuedEvent,
     redact::redact_secrets,
     store::{open_store, BoxFuture, EventBatch, EventStore, StoreError},
     summary::{Aggregator, Summary, SummaryQuery},
@@ -37,12 +38,6 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 /// of `batch_size` from there). Draining often keeps the channel shallow, so its blocks are
 /// reused instead of megabytes being allocated and freed for every batch.
 const DRAIN_EVERY: usize = 256;
-
-/// What the queue carries. Boxed because an event is ~700 bytes: unboxed, the writer moved
-/// it a dozen times by value (out of the channel's block, through its preparation, into
-/// its buffers) and memcpy was a quarter of its instructions; boxed, it is read in place
-/// until it is encoded into its batch and freed.
-pub(crate) type QueuedEvent = Box<RequestEvent>;
 
 /// Why analytics could not start or answer.
 #[derive(Debug, thiserror::Error)]
@@ -622,5 +617,4 @@ impl Backlog {
 }
 
 #[cfg(test)]
-#[path = "pipeline_tests.rs"]
 mod tests;

@@ -5,6 +5,7 @@
 //! [`Aggregator`]; all arithmetic happens here, so every store gives the same answer.
 
 use crate::event::{CacheStatus, RequestEvent};
+use crate::timeparse::{parse_duration, parse_time};
 use serde::{Deserialize, Serialize};
 use std::{collections::HashMap, time::Duration};
 
@@ -554,6 +555,60 @@ impl Aggregator {
     }
 }
 
+/// Default `since` of a [`SummaryParams`] query: the last day.
+const DEFAULT_WINDOW: Duration = Duration::from_secs(24 * 3600);
+
+/// A summary query in text form, as an operator writes it (the dashboard's query string,
+/// the CLI's flags).
+#[derive(Debug, Default, Deserialize)]
+pub struct SummaryParams {
+    /// Start (see [`parse_time`]).
+    pub since: Option<String>,
+    /// End (see [`parse_time`]).
+    pub until: Option<String>,
+    /// Grouping name.
+    pub group_by: Option<String>,
+    /// Bucket width (see [`parse_duration`]).
+    pub bucket: Option<String>,
+}
+
+impl SummaryParams {
+    /// The query these parameters ask for, relative to `now_ms`. `since`/`until`: RFC 3339,
+    /// a date, unix ms, `now`, or relative (`7d`, `24h`); defaults: the last 24 hours.
+    /// `group_by`: `model|provider|language|task|tier|key|cache`. `bucket`: a duration
+    /// like `1h`.
+    pub fn to_query(&self, now_ms: i64) -> Result<SummaryQuery, String> {
+        fn blank(v: &Option<String>) -> Option<&str> {
+            v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+        }
+        let until = match blank(&self.until) {
+            Some(s) => parse_time(s, now_ms).map_err(|e| format!("until: {e}"))?,
+            None => now_ms,
+        };
+        let since = match blank(&self.since) {
+            Some(s) => parse_time(s, now_ms).map_err(|e| format!("since: {e}"))?,
+            None => until.saturating_sub(DEFAULT_WINDOW.as_millis() as i64),
+        };
+        let group_by = match blank(&self.group_by) {
+            Some(g) => Some(GroupBy::parse(g).ok_or_else(|| {
+                format!("group_by: `{g}` is not one of model, provider, language, task, tier, key, cache")
+            })?),
+            None => None,
+        };
+        let bucket = match blank(&self.bucket) {
+            Some(b) => Some(parse_duration(b).map_err(|e| format!("bucket: {e}"))?),
+            None => None,
+        };
+        let query = SummaryQuery {
+            since,
+            until,
+            group_by,
+            bucket,
+        };
+        query.validate()?;
+        Ok(query)
+    }
+}
+
 #[cfg(test)]
-#[path = "summary_tests.rs"]
 mod tests;

@@ -2,7 +2,7 @@
 
 use crate::{
     middleware::{authenticate, authenticate_admin, request_id},
-    routes::{admin, chat, count_tokens, embeddings, health, models, not_found},
+    routes::{admin, chat, count_tokens, dashboard, embeddings, health, models, not_found},
     state::AppState,
 };
 use axum::{
@@ -12,24 +12,18 @@ use axum::{
     Router,
 };
 use std::{future::Future, sync::Arc};
-use switchyard_analytics::MetricsExtra;
 use tokio::net::TcpListener;
 
 /// All routes with their middleware.
 pub fn router(state: Arc<AppState>) -> Router {
-    let breaker_gauges: MetricsExtra = {
-        let state = state.clone();
-        Arc::new(move |out: &mut String| admin::write_breaker_metrics(&state, out))
-    };
     // Operator surfaces: dashboard, analytics API, metrics, admin; behind the admin key.
-    let admin =
-        switchyard_analytics::router_with_metrics(state.analytics.clone(), Some(breaker_gauges))
-            .merge(
-                Router::new()
-                    .route("/admin/health", get(admin::health))
-                    .with_state(state.clone()),
-            )
-            .route_layer(from_fn_with_state(state.clone(), authenticate_admin));
+    let admin = dashboard::router(state.clone())
+        .merge(
+            Router::new()
+                .route("/admin/health", get(admin::health))
+                .with_state(state.clone()),
+        )
+        .route_layer(from_fn_with_state(state.clone(), authenticate_admin));
     Router::new()
         .route("/v1/chat/completions", post(chat::chat_completions))
         .route("/chat/completions", post(chat::chat_completions))

@@ -4,7 +4,6 @@
 
 #![cfg(test)]
 
-#[path = "../../analytics/tests/browser/mod.rs"]
 mod browser;
 mod common;
 

@@ -43,6 +43,7 @@ mod openai;
 mod reply;
 mod routes;
 mod server;
+mod shared;
 mod stats;
 
 pub use behavior::{Family, Fault, MockBehavior, UnknownFamily};

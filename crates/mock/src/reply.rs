@@ -14,7 +14,7 @@ use http::StatusCode;
 use serde_json::{Map, Value};
 
 use crate::behavior::{Fault, MockBehavior};
-use crate::server::Shared;
+use crate::shared::Shared;
 
 /// How many characters of the user's (or tool's) text are echoed back.
 const ECHO_CHARS: usize = 64;

@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 use crate::behavior::{Family, Fault, MockBehavior, UnknownFamily};
 use crate::gemini::{self, Method as GeminiMethod};
 use crate::reply::{json, json_answer, stream_answer, Reply};
-use crate::server::{DropConnection, Shared};
+use crate::shared::{DropConnection, Shared};
 use crate::{anthropic, openai};
 
 /// Request bodies up to this size are read (prompts with whole files in them are normal).

@@ -1,5 +1,6 @@
-//! Server-sent events framing (the writing side; upstream streams are parsed by a
-//! maintained SSE parser in the providers crate and handed to decoders as [`SseEvent`]).
+//! Server-sent events framing, the writing side. The reading side is
+//! [`SseDecoder`](crate::SseDecoder) (`sse_decode.rs`): the providers crate feeds it an
+//! upstream's bytes and hands each parsed [`SseEvent`] to the format's stream decoder.
 
 /// One parsed server-sent event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -39,20 +39,8 @@ impl std::fmt::Debug for PostgresStore {
 }
 
 /// Checks that `schema` is a plain lower-case SQL identifier (it is spliced into SQL).
-pub fn check_schema_name(schema: &str) -> Result<(), String> {
-    let mut chars = schema.chars();
-    let first_ok = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_');
-    let rest_ok = chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if first_ok && rest_ok && schema.len() <= 63 {
-        Ok(())
-    } else {
-        Err(format!(
-            "`{schema}` is not a plain identifier (a-z, 0-9, _; at most 63)"
-        ))
-    }
-}
+/// Defined with the configuration, which validates the name before any store exists.
+pub use crate::config::check_schema_name;
 
 impl PostgresStore {
     /// A store for the database at `url` (`postgres://user@host:port/db`), its tables in

@@ -27,22 +27,24 @@
 //!   `cache_creation` breakdown, ...) are kept under the key `usage` of the response's
 //!   `extra` and merged back into `usage` by [`encode_response`].
 
-mod block_de;
-mod block_ser;
+mod block_decode;
+mod block_encode;
 mod error;
-mod request_de;
-mod request_ser;
-mod response;
-mod stream_de;
-mod stream_ser;
-mod usage;
+mod request_decode;
+mod request_encode;
+mod response_decode;
+mod response_encode;
+mod stream_decode;
+mod stream_encode;
+mod wire;
 
 #[cfg(test)]
 mod tests;
 
 pub use error::{decode_error, encode_error};
-pub use request_de::decode_request;
-pub use request_ser::{encode_request, JSON_OBJECT_INSTRUCTION, JSON_SCHEMA_INSTRUCTION};
-pub use response::{decode_response, encode_response};
-pub use stream_de::StreamDecoder;
-pub use stream_ser::StreamEncoder;
+pub use request_decode::decode_request;
+pub use request_encode::{encode_request, JSON_OBJECT_INSTRUCTION, JSON_SCHEMA_INSTRUCTION};
+pub use response_decode::decode_response;
+pub use response_encode::encode_response;
+pub use stream_decode::StreamDecoder;
+pub use stream_encode::StreamEncoder;

@@ -4,12 +4,20 @@
 //! What a format carries that this model does not understand rides along in `extra` maps
 //! (tagged by the [`WireFormat`] it came from), so that a route whose client and provider
 //! share a format re-emits it unchanged.
+//!
+//! A complete answer and a stream convert into each other: [`replay::events_of`] turns an
+//! answer into the events a stream would carry, [`StreamAccumulator`] folds events back
+//! into the answer.
 
+mod accumulate;
 pub mod replay;
 mod request;
 mod response;
 mod stream;
+#[cfg(test)]
+mod tests;
 
+pub use accumulate::{IncompleteStream, StreamAccumulator};
 pub use request::*;
 pub use response::*;
 pub use stream::*;

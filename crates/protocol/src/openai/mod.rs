@@ -45,23 +45,21 @@
 //! - **Errors.** See [`encode_error`] for the `type` of each error class.
 
 mod error;
-mod request;
+mod request_decode;
 mod request_encode;
-mod response;
+mod response_decode;
+mod response_encode;
 mod stream_decode;
 mod stream_encode;
 mod wire;
 
 pub use error::{decode_error, encode_error};
-pub use request::decode_request;
+pub use request_decode::decode_request;
 pub use request_encode::encode_request;
-pub use response::{decode_response, encode_response};
+pub use response_decode::decode_response;
+pub use response_encode::encode_response;
 pub use stream_decode::StreamDecoder;
 pub use stream_encode::StreamEncoder;
 
 #[cfg(test)]
-mod tests_request;
-#[cfg(test)]
-mod tests_response;
-#[cfg(test)]
-mod tests_stream;
+mod tests;

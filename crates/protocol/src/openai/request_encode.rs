@@ -3,7 +3,7 @@
 //! Fields of the request that belong to another wire format (extras, `Other` parts and
 //! tools) are never written; OpenAI's own are written back verbatim.
 
-use super::request::{MAX_COMPLETION_TOKENS, STREAM_OPTIONS};
+use super::request_decode::{MAX_COMPLETION_TOKENS, STREAM_OPTIONS};
 use super::wire::ExtrasOut;
 use crate::{
     to_json_vec, ChatRequest, CodecError, ContentPart, Extras, FunctionTool, ImageSource, Message,

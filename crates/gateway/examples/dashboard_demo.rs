@@ -1,16 +1,17 @@
-//! Serves the analytics routes over an in-memory store filled with a day of synthetic
-//! traffic, to look at the dashboard without a gateway:
+//! Serves the gateway's routes, without providers, over an in-memory analytics store filled
+//! with a day of synthetic traffic, to look at the dashboard without upstreams:
 //!
 //! ```sh
-//! cargo run -p switchyard-analytics --example dashboard_demo -- 127.0.0.1:4100
+//! cargo run -p switchyard-gateway --example dashboard_demo -- 127.0.0.1:4100
 //! # then open http://127.0.0.1:4100/dashboard
 //! ```
 
 use std::time::Duration;
 use switchyard_analytics::{
-    hash_client_key, now_millis, router, Analytics, AnalyticsConfig, CacheStatus, PriceTable,
-    RequestEvent, TokenUsage,
+    hash_client_key, now_millis, Analytics, AnalyticsConfig, CacheStatus, PriceTable, RequestEvent,
+    TokenUsage,
 };
+use switchyard_gateway::{AppState, Config};
 
 /// A small deterministic generator (xorshift), so the demo needs no `rand`.
 struct Rng(u64);
@@ -123,6 +124,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     });
     let listener = tokio::net::TcpListener::bind(&listen).await?;
     println!("listening on {}", listener.local_addr()?);
-    axum::serve(listener, router(analytics)).await?;
+    // No keys: the operator routes are open (the demo listens where it is told; loopback
+    // by default).
+    let state = AppState::with_analytics(Config::parse("", "demo", &|_| None)?, analytics)?;
+    axum::serve(listener, switchyard_gateway::router(state)).await?;
     Ok(())
 }

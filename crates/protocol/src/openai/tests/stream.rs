@@ -1,12 +1,12 @@
 //! Stream codec tests: decoding documented chunk sequences, encoding exact frames, and
 //! decode -> encode -> decode round trips.
 
-use super::{StreamDecoder, StreamEncoder};
+use crate::openai::{StreamDecoder, StreamEncoder};
 use crate::{BlockDelta, BlockKind, SseEvent, StopReason, StreamEvent, Usage, WireFormat};
 use serde_json::{json, Value};
 
-const TEXT: &str = include_str!("../../tests/fixtures/openai/stream_text.sse");
-const TOOLS: &str = include_str!("../../tests/fixtures/openai/stream_tool_calls_usage.sse");
+const TEXT: &str = include_str!("../../../tests/fixtures/openai/stream_text.sse");
+const TOOLS: &str = include_str!("../../../tests/fixtures/openai/stream_tool_calls_usage.sse");
 
 /// The `data:` payloads of an SSE text (the fixtures use one data line per event).
 fn data_lines(sse: &str) -> Vec<&str> {

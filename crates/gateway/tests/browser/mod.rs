@@ -1,5 +1,5 @@
-//! Headless Chromium for dashboard tests (shared by the analytics and gateway test suites
-//! through `#[path]`): the browser is installed by `scripts/setup-chromium.sh` when missing,
+//! Headless Chromium for the gateway's dashboard tests (`analytics.rs`,
+//! `dashboard_browser.rs`): the browser is installed by `scripts/setup-chromium.sh` when missing,
 //! pages are rendered with `--dump-dom` after a virtual-time budget, and console messages
 //! are read from `--enable-logging=stderr`.
 #![allow(dead_code, reason = "each test suite uses a different part")]

@@ -1,6 +1,6 @@
 //! Gemini `streamGenerateContent?alt=sse` events -> canonical stream events.
 
-use super::response::{call_id, raw_part, stop_reason, synthetic_id, usage};
+use super::response_decode::{call_id, raw_part, stop_reason, synthetic_id, usage};
 use super::wire::{ChunkIn, PartIn};
 use crate::canonical::{BlockDelta, BlockKind, StopReason, StreamEvent, Usage, WireFormat};
 use crate::error::{from_json_slice, CodecError};

@@ -1,4 +1,4 @@
-//! Token usage and stop reasons, shared by responses and streams.
+//! Wire shapes and mappings shared by responses and streams: token usage and stop reasons.
 //!
 //! Anthropic's `input_tokens` counts only the prompt tokens after the last cache
 //! breakpoint; `cache_read_input_tokens` and `cache_creation_input_tokens` are reported

@@ -169,3 +169,31 @@ fn query_validation() {
         assert_eq!(GroupBy::parse(g.as_str()), Some(g));
     }
 }
+
+#[test]
+fn params_to_query() {
+    let now = 10 * 86_400_000;
+    let q = SummaryParams::default().to_query(now).unwrap();
+    assert_eq!((q.since, q.until), (now - 86_400_000, now));
+    let p = SummaryParams {
+        since: Some("7d".into()),
+        until: Some("".into()),
+        group_by: Some("tier".into()),
+        bucket: Some("1h".into()),
+    };
+    let q = p.to_query(now).unwrap();
+    assert_eq!(q.since, now - 7 * 86_400_000);
+    assert_eq!(q.group_by, Some(GroupBy::Tier));
+    assert_eq!(q.bucket, Some(Duration::from_secs(3600)));
+    let bad = SummaryParams {
+        group_by: Some("colour".into()),
+        ..SummaryParams::default()
+    };
+    assert!(bad.to_query(now).unwrap_err().contains("group_by"));
+    let bad = SummaryParams {
+        bucket: Some("1s".into()),
+        since: Some("30d".into()),
+        ..SummaryParams::default()
+    };
+    assert!(bad.to_query(now).unwrap_err().contains("buckets"));
+}

@@ -1,10 +1,9 @@
-//! Gemini `GenerateContentRequest` body -> canonical request (the client side).
+//! Client side (test-only): a Gemini `GenerateContentRequest` body into a canonical request.
 //!
-//! Switchyard serves no Gemini clients today; this direction exists so that test tooling
-//! and the mock provider can read what the gateway sends upstream, and so that the codec
-//! can be checked by round trips.
+//! Switchyard serves no Gemini clients; this direction exists so that tests can read what
+//! the gateway sends upstream and check the provider side by round trips.
 
-use super::response::keep_signature;
+use super::response_decode::keep_signature;
 use crate::canonical::{
     ChatRequest, ContentPart, Extras, FunctionTool, ImageSource, Message, ResponseFormat, Role,
     Tool, ToolChoice, WireFormat,
@@ -206,7 +205,11 @@ fn decode_part(part: PartReqIn<'_>, calls: &mut Calls) -> ContentPart {
             }
             ContentPart::Other {
                 format: WireFormat::Gemini,
-                value: Value::Object(super::response::raw_part(extra, thought, thought_signature)),
+                value: Value::Object(super::response_decode::raw_part(
+                    extra,
+                    thought,
+                    thought_signature,
+                )),
             }
         }
     }

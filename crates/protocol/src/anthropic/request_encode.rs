@@ -1,6 +1,6 @@
 //! Provider side: a canonical request into an Anthropic `POST /v1/messages` body.
 
-use super::block_ser::{emits, plain_text, BlockOut, ContentOut, ExtrasOut, Target};
+use super::block_encode::{emits, plain_text, BlockOut, ContentOut, ExtrasOut, Target};
 use crate::{
     to_json_vec, ChatRequest, CodecError, ContentPart, Extras, Message, ResponseFormat, Role, Tool,
     ToolChoice, WireFormat,

@@ -1,6 +1,6 @@
 //! Provider side: an Anthropic SSE stream into canonical stream events.
 
-use super::usage::{decode_stop_reason, UsageState, WireUsage};
+use super::wire::{decode_stop_reason, UsageState, WireUsage};
 use crate::{BlockDelta, BlockKind, CodecError, SseEvent, StreamEvent, WireFormat};
 use serde::Deserialize;
 use serde_json::value::RawValue;

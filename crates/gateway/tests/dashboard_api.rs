@@ -1,16 +1,37 @@
-//! The HTTP surface: summary and recent JSON, errors, metrics, and the dashboard's assets
-//! (all built in; nothing fetched from elsewhere).
+//! The analytics API, metrics and dashboard routes (`routes::dashboard`) over a store of
+//! sample events: summary and recent JSON, errors, metrics with the breaker gauges, and the
+//! dashboard's assets (all built in; nothing fetched from elsewhere).
 
 #![cfg(test)]
 
-mod common;
+#[path = "../../analytics/tests/common/events.rs"]
+mod sample;
 
 use axum::{body::Body, http::Request, Router};
-use common::sample_events;
 use http_body_util::BodyExt;
+use sample::sample_events;
 use std::time::Duration;
-use switchyard_analytics::{now_millis, router, Analytics, AnalyticsConfig, PriceTable};
+use switchyard_analytics::{now_millis, Analytics, AnalyticsConfig, PriceTable};
+use switchyard_gateway::{AppState, Config};
 use tower::ServiceExt;
+
+/// One deployment (never called), so that `/metrics` has a breaker to report; no keys, so
+/// the operator routes are open.
+const CONFIG: &str = r#"
+[providers.upstream]
+kind = "openai"
+base_url = "http://127.0.0.1:9/v1"
+api_key = "sk-never-used"
+
+[models.coder]
+deployments = [{ provider = "upstream", model = "gpt-upstream" }]
+"#;
+
+/// The gateway's routes over `analytics`.
+fn router(analytics: Analytics) -> Router {
+    let config = Config::parse(CONFIG, "test config", &|_| None).unwrap();
+    switchyard_gateway::router(AppState::with_analytics(config, analytics).unwrap())
+}
 
 async fn get(app: &Router, uri: &str) -> (u16, String, String) {
     let resp = app
@@ -142,6 +163,15 @@ async fn metrics_endpoint() {
     assert_eq!(ctype, "text/plain; version=0.0.4; charset=utf-8");
     assert!(body.contains("# TYPE switchyard_requests_total counter"));
     assert!(body.contains("switchyard_analytics_events_written_total 10"));
+    // The gateway's own gauges follow the analytics metrics.
+    assert!(body.contains("# TYPE switchyard_breaker_state gauge"));
+    assert!(
+        body.contains(r#"switchyard_breaker_state{provider="upstream",model="gpt-upstream"} 0"#),
+        "{body}"
+    );
+    assert!(body.contains(
+        r#"switchyard_deployment_in_flight{provider="upstream",model="gpt-upstream"} 0"#
+    ));
 }
 
 #[tokio::test]

@@ -1,15 +1,16 @@
 //! Response and error codec tests.
 
-use super::{decode_error, decode_response, encode_error, encode_response};
+use crate::openai::{decode_error, decode_response, encode_error, encode_response};
 use crate::{
     ApiError, ChatResponse, ContentPart, ErrorKind, Extras, StopReason, Usage, WireFormat,
 };
 use serde_json::{json, Value};
 
-const OBJECT: &[u8] = include_bytes!("../../tests/fixtures/openai/response_object.json");
-const TOOL_CALLS: &[u8] = include_bytes!("../../tests/fixtures/openai/response_tool_calls.json");
-const LOGPROBS: &[u8] = include_bytes!("../../tests/fixtures/openai/response_logprobs.json");
-const NOT_FOUND: &[u8] = include_bytes!("../../tests/fixtures/openai/error_model_not_found.json");
+const OBJECT: &[u8] = include_bytes!("../../../tests/fixtures/openai/response_object.json");
+const TOOL_CALLS: &[u8] = include_bytes!("../../../tests/fixtures/openai/response_tool_calls.json");
+const LOGPROBS: &[u8] = include_bytes!("../../../tests/fixtures/openai/response_logprobs.json");
+const NOT_FOUND: &[u8] =
+    include_bytes!("../../../tests/fixtures/openai/error_model_not_found.json");
 
 fn encode_json(resp: &ChatResponse) -> Value {
     serde_json::from_slice(&encode_response(resp).unwrap()).unwrap()

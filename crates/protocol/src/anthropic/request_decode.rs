@@ -1,6 +1,6 @@
 //! Client side: an Anthropic `POST /v1/messages` body into a canonical request.
 
-use super::block_de::WireContent;
+use super::block_decode::WireContent;
 use crate::{
     from_json_slice, ChatRequest, CodecError, Extras, FunctionTool, Message, Role, Tool,
     ToolChoice, WireFormat,

@@ -11,13 +11,15 @@
 #![cfg(test)]
 
 mod browser;
-mod common;
+#[path = "../../analytics/tests/common/events.rs"]
+mod sample;
 
 use axum::{response::Html, routing::get};
 use browser::{ensure_chromium, load, test_id_text};
-use common::sample_events;
+use sample::sample_events;
 use std::time::Duration;
-use switchyard_analytics::{now_millis, router, Analytics, AnalyticsConfig, PriceTable};
+use switchyard_analytics::{now_millis, Analytics, AnalyticsConfig, PriceTable};
+use switchyard_gateway::{AppState, Config};
 
 const BROKEN: &str = r#"<!doctype html><html><head><link rel="icon" href="data:,">
 <script src="/missing.js"></script></head><body><p>broken</p>
@@ -60,7 +62,10 @@ async fn dashboard_renders_the_recorded_requests_without_console_errors() {
         .unwrap();
     record(&a, 37, 0).await;
 
-    let app = router(a.clone()).route("/broken", get(|| async { Html(BROKEN) }));
+    // No keys: the operator routes are open.
+    let config = Config::parse("", "test config", &|_| None).unwrap();
+    let state = AppState::with_analytics(config, a.clone()).unwrap();
+    let app = switchyard_gateway::router(state).route("/broken", get(|| async { Html(BROKEN) }));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });

@@ -1,21 +1,21 @@
 //! Request codec tests: golden fixtures from the OpenAI API reference, field errors,
 //! round trips and cross-format safety.
 
-use super::{decode_request, encode_request};
+use crate::openai::{decode_request, encode_request};
 use crate::{
     ChatRequest, ContentPart, Extras, FunctionTool, ImageSource, Message, ResponseFormat, Role,
     Tool, ToolChoice, WireFormat,
 };
 use serde_json::{json, Value};
 
-const DEFAULT: &[u8] = include_bytes!("../../tests/fixtures/openai/request_default.json");
-const IMAGE: &[u8] = include_bytes!("../../tests/fixtures/openai/request_image.json");
-const TOOLS: &[u8] = include_bytes!("../../tests/fixtures/openai/request_tools.json");
-const LOGPROBS: &[u8] = include_bytes!("../../tests/fixtures/openai/request_logprobs.json");
+const DEFAULT: &[u8] = include_bytes!("../../../tests/fixtures/openai/request_default.json");
+const IMAGE: &[u8] = include_bytes!("../../../tests/fixtures/openai/request_image.json");
+const TOOLS: &[u8] = include_bytes!("../../../tests/fixtures/openai/request_tools.json");
+const LOGPROBS: &[u8] = include_bytes!("../../../tests/fixtures/openai/request_logprobs.json");
 const TOOL_TURN: &[u8] =
-    include_bytes!("../../tests/fixtures/openai/request_tool_result_turn.json");
+    include_bytes!("../../../tests/fixtures/openai/request_tool_result_turn.json");
 const STRUCTURED: &[u8] =
-    include_bytes!("../../tests/fixtures/openai/request_structured_stream.json");
+    include_bytes!("../../../tests/fixtures/openai/request_structured_stream.json");
 
 const ALL: [&[u8]; 6] = [DEFAULT, IMAGE, TOOLS, LOGPROBS, TOOL_TURN, STRUCTURED];
 

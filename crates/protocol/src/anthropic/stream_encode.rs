@@ -5,7 +5,7 @@
 //! its own `message_start`). `message_delta` waits for [`StreamEncoder::finish`], because
 //! upstreams of other formats (OpenAI) report usage only after their finish reason.
 
-use super::usage::{encode_stop_reason, UsageOut};
+use super::wire::{encode_stop_reason, UsageOut};
 use crate::sse::write_json_frame;
 use crate::{BlockDelta, BlockKind, CodecError, StopReason, StreamEvent, Usage, WireFormat};
 use serde::Serialize;

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Heap allocations per request on the gateway's request path, counted by valgrind's callgrind
+# (calls into the Rust allocator: __rust_alloc, __rust_alloc_zeroed and __rust_realloc), so
+# that two builds compare exactly, whatever the machine's noise.
+#
+#   scripts/request-allocations.sh [release-dir] [requests] [scenario] [extra bench args...]
+#
+# Runs `switchyard-bench overhead` for one round of one scenario (default: non-streaming) at
+# concurrency 1 with the gateway under callgrind and analytics off, then prints the
+# allocator calls per request of the gateway's worker thread. Release binaries first:
+# `cargo build --release -p switchyard -p switchyard-mock -p switchyard-bench`.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+release_dir="$(realpath "${1:-${CARGO_TARGET_DIR:-target}/release}")"
+requests="${2:-2000}"
+scenario="${3:-non-streaming}"
+shift $(( $# < 3 ? $# : 3 ))
+warmup=100
+for bin in switchyard switchyard-mock switchyard-bench; do
+    [[ -x "$release_dir/$bin" ]] || { echo "no $release_dir/$bin; build release binaries first" >&2; exit 1; }
+done
+command -v valgrind >/dev/null || { echo "valgrind not found" >&2; exit 1; }
+
+work="$(mktemp -d)"
+trap 'pkill -TERM -f "callgrind-out-file=$work/" 2>/dev/null || true; rm -rf "$work"' EXIT
+# As in analytics-instructions.sh: a wrapper runs the gateway under callgrind in the
+# background, so that the bench's kill reaches the wrapper and valgrind gets a SIGTERM.
+cat >"$work/switchyard" <<WRAP
+#!/usr/bin/env bash
+valgrind --tool=callgrind --separate-threads=yes \
+  --callgrind-out-file=$work/cg.%p "$release_dir/switchyard" "\$@" &
+wait
+WRAP
+chmod +x "$work/switchyard"
+ln -s "$release_dir/switchyard-mock" "$work/switchyard-mock"
+"$release_dir/switchyard-bench" overhead --release-dir "$work" --rounds 1 --analytics off \
+    --concurrency 1 --scenarios "$scenario" --requests "$requests" --warmup "$warmup" \
+    --duration-secs 600 "$@" >"$work/bench.log" 2>&1 || true
+pkill -TERM -f "callgrind-out-file=$work/" || true
+for _ in $(seq 60); do
+    pgrep -f "callgrind-out-file=$work/" >/dev/null || break
+    sleep 1
+done
+grep -q "gateway" "$work/bench.log" || { cat "$work/bench.log" >&2; echo "bench failed" >&2; exit 1; }
+# Thread 02 is the worker (one worker on small machines; 01 is main).
+worker=$(ls "$work"/cg.*-02 | head -1)
+python3 - "$worker" "$((requests + warmup))" <<'PY'
+import re, sys
+path, n = sys.argv[1], int(sys.argv[2])
+names, calls, target = {}, 0, None
+alloc = re.compile(r"^__rust_(alloc|alloc_zeroed|realloc)$")
+for line in open(path, errors="replace"):
+    m = re.match(r"c?fn=\((\d+)\) (.*)", line.strip())
+    if m:
+        names[m.group(1)] = m.group(2)
+    if line.startswith("cfn="):
+        m = re.match(r"cfn=\((\d+)\)(?: (.*))?", line.strip())
+        if m:
+            if m.group(2):
+                names[m.group(1)] = m.group(2)
+            target = names.get(m.group(1), "")
+        else:
+            target = line.strip()[4:]
+    elif line.startswith("calls=") and target is not None and alloc.match(target):
+        calls += int(line.split("=")[1].split()[0])
+print(f"allocator calls on the worker: {calls} for {n} requests = {calls / n:.1f} per request")
+PY

@@ -22,7 +22,7 @@ done
 command -v valgrind >/dev/null || { echo "valgrind not found" >&2; exit 1; }
 
 work="$(mktemp -d)"
-trap 'pkill -TERM -f "callgrind-out-file=$work/" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'pkill -TERM -f "callgrind-out-file=$work/" 2>/dev/null || true; [[ -n "${KEEP:-}" ]] || rm -rf "$work"' EXIT
 # As in analytics-instructions.sh: a wrapper runs the gateway under callgrind in the
 # background, so that the bench's kill reaches the wrapper and valgrind gets a SIGTERM.
 cat >"$work/switchyard" <<WRAP
@@ -42,26 +42,23 @@ for _ in $(seq 60); do
     sleep 1
 done
 grep -q "gateway" "$work/bench.log" || { cat "$work/bench.log" >&2; echo "bench failed" >&2; exit 1; }
-# Thread 02 is the worker (one worker on small machines; 01 is main).
-worker=$(ls "$work"/cg.*-02 | head -1)
-python3 - "$worker" "$((requests + warmup))" <<'PY'
+# Every thread of the gateway counts: the start-up's allocations are the same for two
+# builds, and requests are many (two runs with different counts give the start-up itself).
+python3 - "$((requests + warmup))" "$work"/cg.*-* <<'PY'
 import re, sys
-path, n = sys.argv[1], int(sys.argv[2])
-names, calls, target = {}, 0, None
-alloc = re.compile(r"^__rust_(alloc|alloc_zeroed|realloc)$")
-for line in open(path, errors="replace"):
+n, paths = int(sys.argv[1]), sys.argv[2:]
+calls = 0
+alloc = re.compile(r"^(__rustc::)?__rust_(alloc|alloc_zeroed|realloc)$")
+for path in paths:
+  names, target = {}, None
+  for line in open(path, errors="replace"):
     m = re.match(r"c?fn=\((\d+)\) (.*)", line.strip())
     if m:
         names[m.group(1)] = m.group(2)
     if line.startswith("cfn="):
-        m = re.match(r"cfn=\((\d+)\)(?: (.*))?", line.strip())
-        if m:
-            if m.group(2):
-                names[m.group(1)] = m.group(2)
-            target = names.get(m.group(1), "")
-        else:
-            target = line.strip()[4:]
+        m = re.match(r"cfn=\((\d+)\)", line.strip())
+        target = names.get(m.group(1), "") if m else line.strip()[4:]
     elif line.startswith("calls=") and target is not None and alloc.match(target):
         calls += int(line.split("=")[1].split()[0])
-print(f"allocator calls on the worker: {calls} for {n} requests = {calls / n:.1f} per request")
+print(f"allocator calls in the gateway: {calls} for {n} requests = {calls / n:.1f} per request")
 PY

@@ -27,7 +27,7 @@ pub fn respond(
     let format = ctx.client_format;
     let response = match result {
         Ok(Answer::Stream(answer)) => match AnyStreamEncoder::new(format, answer.include_usage) {
-            Ok(encoder) => return stream(state, ctx, *answer, encoder),
+            Ok(encoder) => return stream(state, ctx, answer, encoder),
             Err(e) => error_response(format, &GatewayError::from(e), &mut ctx),
         },
         Ok(Answer::Complete(resp)) => match codec::encode_response(format, &resp) {
@@ -268,8 +268,8 @@ mod tests {
     use http_body_util::BodyExt as _;
     use std::time::Instant;
     use switchyard_protocol::{
-        canonical::replay::events_of, ChatRequest, ChatResponse, ContentPart, StopReason,
-        Usage, WireFormat,
+        canonical::replay::events_of, ChatRequest, ChatResponse, ContentPart, StopReason, Usage,
+        WireFormat,
     };
 
     fn answer() -> ChatResponse {
@@ -313,7 +313,7 @@ mod tests {
             let id = RequestId(http::HeaderValue::from_static("req_test"));
             let ctx = RequestContext::new(id, format, Instant::now());
             let answer = StreamAnswer::replay(events_of(&answer()), &req);
-            let response = respond(state.clone(), ctx, Ok(Answer::Stream(Box::new(answer))));
+            let response = respond(state.clone(), ctx, Ok(Answer::Stream(answer)));
             assert_eq!(response.status(), 200);
             let mut body = response.into_body();
             let mut chunks = Vec::new();
@@ -322,11 +322,18 @@ mod tests {
                     chunks.push(data);
                 }
             }
-            assert_eq!(chunks.len(), 1, "{format:?}: one write for the whole replay");
+            assert_eq!(
+                chunks.len(),
+                1,
+                "{format:?}: one write for the whole replay"
+            );
             let text = std::str::from_utf8(&chunks[0]).unwrap();
             assert!(text.contains("fn main() {}"), "{text}");
             assert!(text.contains("cargo test"), "{text}");
-            assert!(text.contains(terminal), "{format:?} ends with its terminal event: {text}");
+            assert!(
+                text.contains(terminal),
+                "{format:?} ends with its terminal event: {text}"
+            );
         }
     }
 }

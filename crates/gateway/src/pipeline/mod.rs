@@ -29,9 +29,14 @@ pub use source::{EventSource, StreamAnswer};
 
 /// What a route asks of the pipeline, already decoded by its codec.
 #[derive(Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "moved once per request; boxing the chat request would add an allocation to \
+              every request (scripts/request-allocations.sh)"
+)]
 pub enum PipelineRequest {
     /// Chat completions or messages, in the canonical model.
-    Chat(Box<ChatRequest>),
+    Chat(ChatRequest),
     /// `/v1/embeddings`: the client's body, passed on with only `model` replaced.
     Embeddings(Map<String, Value>),
     /// Anthropic's `count_tokens`: the client's body for providers that count, and the
@@ -47,11 +52,15 @@ pub enum PipelineRequest {
 /// What the pipeline answers: a complete response, a stream of canonical events, or the
 /// JSON of an operation the gateway passes through.
 #[derive(Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "returned once per request; a box would add an allocation to every request"
+)]
 pub enum Answer {
     /// A complete chat answer.
-    Complete(Box<ChatResponse>),
+    Complete(ChatResponse),
     /// A streamed chat answer, live from an upstream or replayed from the cache.
-    Stream(Box<StreamAnswer>),
+    Stream(StreamAnswer),
     /// An upstream's JSON answer passed through (embeddings, count_tokens), or the
     /// gateway's own (`estimated`: a token count it estimated itself).
     Json {
@@ -71,7 +80,7 @@ pub async fn run(
     ctx: &mut RequestContext,
 ) -> Result<Answer, GatewayError> {
     match request {
-        PipelineRequest::Chat(req) => chat(state, *req, parts, ctx).await,
+        PipelineRequest::Chat(req) => chat(state, req, parts, ctx).await,
         PipelineRequest::Embeddings(mut fields) => {
             let model = model_field(&fields)?;
             ctx.requested_model = Some(Arc::from(model.as_str()));
@@ -135,12 +144,12 @@ async fn chat(
     let route = plan::plan(state, &req.model, Some(&req), ctx)?;
     if let Some(hit) = cache::lookup(state, &req, ctx) {
         return Ok(if req.stream {
-            Answer::Stream(Box::new(StreamAnswer::replay(
+            Answer::Stream(StreamAnswer::replay(
                 switchyard_protocol::canonical::replay::events_of(&hit),
                 &req,
-            )))
+            ))
         } else {
-            Answer::Complete(Box::new(hit))
+            Answer::Complete(hit)
         });
     }
     if req.stream {
@@ -148,9 +157,7 @@ async fn chat(
             .await?
             .into_stream()?;
         let keep = observe::needs_stream_text(state, ctx);
-        return Ok(Answer::Stream(Box::new(StreamAnswer::live(
-            live, req, keep,
-        ))));
+        return Ok(Answer::Stream(StreamAnswer::live(live, req, keep)));
     }
     let resp = execute::run(state, route, execute::Call::Complete(&req), parts, ctx)
         .await?
@@ -158,7 +165,7 @@ async fn chat(
     validate::check(&req, &resp)?;
     cache::store(state, &req, &resp, ctx);
     observe::answered(state, ctx, &req, &resp);
-    Ok(Answer::Complete(Box::new(resp)))
+    Ok(Answer::Complete(resp))
 }
 
 /// The `model` of a body the gateway passes through.

@@ -35,9 +35,14 @@ impl LiveStream {
 
 /// Where the events of a streamed answer come from.
 #[derive(Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one per stream, moved into the response body once; a box would add an \
+              allocation to every stream"
+)]
 pub enum EventSource {
     /// An upstream, as its events arrive.
-    Live(Box<LiveStream>),
+    Live(LiveStream),
     /// Stored events, all ready at once.
     Replay(std::vec::IntoIter<StreamEvent>),
 }
@@ -83,7 +88,7 @@ impl StreamAnswer {
     pub fn live(live: LiveStream, req: ChatRequest, keep_request: bool) -> Self {
         Self {
             include_usage: req.stream_include_usage,
-            source: EventSource::Live(Box::new(live)),
+            source: EventSource::Live(live),
             request: keep_request.then_some(req),
         }
     }

@@ -53,13 +53,7 @@ async fn handle(
         let bytes = read_body(body, &parts.headers, state.config.server.max_body_bytes).await?;
         ctx.input_bytes = bytes.len() as u64;
         let req = codec::decode_request(format, &bytes)?;
-        pipeline::run(
-            &state,
-            PipelineRequest::Chat(Box::new(req)),
-            &parts,
-            &mut ctx,
-        )
-        .await
+        pipeline::run(&state, PipelineRequest::Chat(req), &parts, &mut ctx).await
     }
     .await;
     egress::respond(state, ctx, result)

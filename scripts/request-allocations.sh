@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Heap allocations per request on the gateway's request path, counted by valgrind's callgrind
-# (calls into the Rust allocator: __rust_alloc, __rust_alloc_zeroed and __rust_realloc), so
-# that two builds compare exactly, whatever the machine's noise.
+# Heap allocations and instructions per request of the gateway, counted by valgrind's
+# callgrind (allocations: calls into the Rust allocator, __rust_alloc, __rust_alloc_zeroed and
+# __rust_realloc), so that two builds compare exactly, whatever the machine's noise.
 #
 #   scripts/request-allocations.sh [release-dir] [requests] [scenario] [extra bench args...]
 #
 # Runs `switchyard-bench overhead` for one round of one scenario (default: non-streaming) at
 # concurrency 1 with the gateway under callgrind and analytics off, then prints the
-# allocator calls per request of the gateway's worker thread. Release binaries first:
+# allocator calls and instructions per request of the whole gateway process (its start-up
+# included, the same for two builds). Release binaries first:
 # `cargo build --release -p switchyard -p switchyard-mock -p switchyard-bench`.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -47,11 +48,13 @@ grep -q "gateway" "$work/bench.log" || { cat "$work/bench.log" >&2; echo "bench 
 python3 - "$((requests + warmup))" "$work"/cg.*-* <<'PY'
 import re, sys
 n, paths = int(sys.argv[1]), sys.argv[2:]
-calls = 0
+calls = instructions = 0
 alloc = re.compile(r"^(__rustc::)?__rust_(alloc|alloc_zeroed|realloc)$")
 for path in paths:
   names, target = {}, None
   for line in open(path, errors="replace"):
+    if line.startswith("summary:"):
+        instructions += int(line.split()[1])
     m = re.match(r"c?fn=\((\d+)\) (.*)", line.strip())
     if m:
         names[m.group(1)] = m.group(2)
@@ -60,5 +63,5 @@ for path in paths:
         target = names.get(m.group(1), "") if m else line.strip()[4:]
     elif line.startswith("calls=") and target is not None and alloc.match(target):
         calls += int(line.split("=")[1].split()[0])
-print(f"allocator calls in the gateway: {calls} for {n} requests = {calls / n:.1f} per request")
+print(f"gateway, {n} requests: {calls / n:.1f} allocator calls and {instructions / n:.0f} instructions per request")
 PY

@@ -1,9 +1,10 @@
 //! `GET /admin/health`: breaker state, cool-downs, load and latency of every deployment;
-//! the same report as Prometheus gauges for `/metrics`.
+//! `GET /metrics`: the analytics metrics, then the same report as Prometheus gauges.
 
 use crate::{resilience::BreakerState, state::AppState};
 use axum::{
     extract::State,
+    http::{header, HeaderValue},
     response::{IntoResponse, Response},
     Json,
 };
@@ -37,6 +38,20 @@ pub async fn health(State(state): State<Arc<AppState>>) -> Response {
         "deployments": deployments,
     }))
     .into_response()
+}
+
+/// `GET /metrics` in Prometheus text format.
+pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    let mut text = state.analytics.metrics().render();
+    write_breaker_metrics(&state, &mut text);
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        )],
+        text,
+    )
+        .into_response()
 }
 
 /// Breaker state of every deployment as Prometheus gauges (0 closed, 1 half-open, 2 open),

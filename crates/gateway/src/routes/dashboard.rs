@@ -2,7 +2,7 @@
 //! Prometheus `/metrics`, and the dashboard (its assets compiled into the binary).
 //! Authentication is the admin layer of [`crate::router`].
 
-use super::admin::write_breaker_metrics;
+use super::admin;
 use crate::state::AppState;
 use axum::{
     extract::{Query, State},
@@ -38,7 +38,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/api/analytics/summary", get(summary))
         .route("/api/analytics/recent", get(recent))
-        .route("/metrics", get(metrics))
+        .route("/metrics", get(admin::metrics))
         .route("/dashboard", get(dashboard))
         .route("/dashboard/", get(dashboard))
         .route("/dashboard/app.js", get(dashboard_js))
@@ -103,19 +103,6 @@ async fn recent(
         .into_response(),
         Err(e) => failure(e),
     }
-}
-
-async fn metrics(State(state): State<Arc<AppState>>) -> Response {
-    let mut text = state.analytics.metrics().render();
-    write_breaker_metrics(&state, &mut text);
-    (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
-        )],
-        text,
-    )
-        .into_response()
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {

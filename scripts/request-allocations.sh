@@ -17,31 +17,12 @@ requests="${2:-2000}"
 scenario="${3:-non-streaming}"
 shift $(( $# < 3 ? $# : 3 ))
 warmup=100
-for bin in switchyard switchyard-mock switchyard-bench; do
-    [[ -x "$release_dir/$bin" ]] || { echo "no $release_dir/$bin; build release binaries first" >&2; exit 1; }
-done
-command -v valgrind >/dev/null || { echo "valgrind not found" >&2; exit 1; }
-
-work="$(mktemp -d)"
-trap 'pkill -TERM -f "callgrind-out-file=$work/" 2>/dev/null || true; [[ -n "${KEEP:-}" ]] || rm -rf "$work"' EXIT
-# As in analytics-instructions.sh: a wrapper runs the gateway under callgrind in the
-# background, so that the bench's kill reaches the wrapper and valgrind gets a SIGTERM.
-cat >"$work/switchyard" <<WRAP
-#!/usr/bin/env bash
-valgrind --tool=callgrind --separate-threads=yes \
-  --callgrind-out-file=$work/cg.%p "$release_dir/switchyard" "\$@" &
-wait
-WRAP
-chmod +x "$work/switchyard"
-ln -s "$release_dir/switchyard-mock" "$work/switchyard-mock"
+source scripts/lib/callgrind-gateway.sh
+callgrind_prepare "$release_dir"
 "$release_dir/switchyard-bench" overhead --release-dir "$work" --rounds 1 --analytics off \
     --concurrency 1 --scenarios "$scenario" --requests "$requests" --warmup "$warmup" \
     --duration-secs 600 "$@" >"$work/bench.log" 2>&1 || true
-pkill -TERM -f "callgrind-out-file=$work/" || true
-for _ in $(seq 60); do
-    pgrep -f "callgrind-out-file=$work/" >/dev/null || break
-    sleep 1
-done
+callgrind_stop
 grep -q "gateway" "$work/bench.log" || { cat "$work/bench.log" >&2; echo "bench failed" >&2; exit 1; }
 # Every thread of the gateway counts: the start-up's allocations are the same for two
 # builds, and requests are many (two runs with different counts give the start-up itself).

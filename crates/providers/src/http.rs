@@ -59,15 +59,16 @@ pub(crate) fn encode_error(
     }
 }
 
-/// Sends `request` and waits for the response headers, within the first-byte timeout.
+/// Sends `request` and waits for the response headers, within the first-byte limit.
 /// Error statuses are read and returned as [`ProviderError::Status`].
 pub(crate) async fn send(
     settings: &ProviderSettings,
     format: WireFormat,
     request: reqwest::RequestBuilder,
-    limit: Duration,
+    first_byte: FirstByte,
 ) -> Result<reqwest::Response, ProviderError> {
-    let response = match tokio::time::timeout(limit, request.send()).await {
+    let limit = first_byte.limit;
+    let response = match tokio::time::timeout_at(first_byte.deadline, request.send()).await {
         Err(_) => {
             return Err(ProviderError::Timeout {
                 provider: settings.name.clone(),
@@ -114,6 +115,87 @@ pub(crate) async fn read_body(
         }),
         Ok(Err(e)) => Err(transport_error(settings, &e)),
         Ok(Ok(b)) => Ok(b),
+    }
+}
+
+/// Reads a whole non-streamed answer: its first content byte by `first_byte_deadline`, all
+/// of it within `total`. Leading whitespace and SSE comment lines (`: keep-alive`, which some
+/// OpenAI-compatible servers send while a model works) are not content: they neither
+/// satisfy the first-byte deadline nor reach the decoder.
+pub(crate) async fn read_content(
+    settings: &ProviderSettings,
+    response: reqwest::Response,
+    first_byte: FirstByte,
+    total: Duration,
+) -> Result<Bytes, ProviderError> {
+    use futures_util::StreamExt as _;
+    let total_deadline = tokio::time::Instant::now() + total;
+    let mut chunks = response.bytes_stream();
+    let mut body = Vec::new();
+    // Bytes known to be filler so far, and where content starts once it did.
+    let mut filler = 0;
+    let mut content: Option<usize> = None;
+    loop {
+        let (deadline, after, phase) = match content {
+            None if first_byte.deadline < total_deadline => {
+                (first_byte.deadline, first_byte.limit, "first byte")
+            }
+            _ => (total_deadline, total, "total"),
+        };
+        match tokio::time::timeout_at(deadline, chunks.next()).await {
+            Err(_) => {
+                return Err(ProviderError::Timeout {
+                    provider: settings.name.clone(),
+                    after,
+                    phase,
+                })
+            }
+            Ok(None) => break,
+            Ok(Some(Err(e))) => return Err(transport_error(settings, &e)),
+            Ok(Some(Ok(chunk))) => {
+                body.extend_from_slice(&chunk);
+                if content.is_none() {
+                    content = skip_filler(&body, &mut filler);
+                }
+            }
+        }
+    }
+    let start = content.unwrap_or(body.len());
+    Ok(Bytes::from(body).slice(start..))
+}
+
+/// A first-byte limit: when it ends, and how long it was (for the error).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FirstByte {
+    /// The request's start plus `limit`.
+    pub deadline: tokio::time::Instant,
+    /// The configured limit.
+    pub limit: Duration,
+}
+
+impl FirstByte {
+    /// A limit of `limit` from now (call it when the request is sent).
+    pub fn from_now(limit: Duration) -> Self {
+        Self {
+            deadline: tokio::time::Instant::now() + limit,
+            limit,
+        }
+    }
+}
+
+/// Advances `*from` past whitespace and complete `:` comment lines; returns where content
+/// starts once a byte of it is there.
+fn skip_filler(body: &[u8], from: &mut usize) -> Option<usize> {
+    loop {
+        match body.get(*from)? {
+            b' ' | b'\t' | b'\r' | b'\n' => *from += 1,
+            b':' => {
+                let rest = body.get(*from..)?;
+                let eol = rest.iter().position(|&b| b == b'\n')?;
+                *from += eol + 1;
+            }
+            _ => return Some(*from),
+        }
     }
 }
 

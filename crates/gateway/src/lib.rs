@@ -10,6 +10,7 @@ pub mod observe;
 pub mod plan;
 pub mod resilience;
 pub mod routes;
+mod server;
 pub mod state;
 pub mod telemetry;
 pub mod transcript;

@@ -210,12 +210,19 @@ fn keepalive_upstream() -> Router {
         let stream = String::from_utf8_lossy(&body).contains("\"stream\":true");
         let ticks = futures_util::stream::unfold((), |()| async {
             tokio::time::sleep(Duration::from_millis(200)).await;
-            Some((Ok::<_, std::convert::Infallible>(Bytes::from_static(b": keep-alive\n\n")), ()))
+            Some((
+                Ok::<_, std::convert::Infallible>(Bytes::from_static(b": keep-alive\n\n")),
+                (),
+            ))
         });
         Response::builder()
             .header(
                 "content-type",
-                if stream { "text/event-stream" } else { "application/json" },
+                if stream {
+                    "text/event-stream"
+                } else {
+                    "application/json"
+                },
             )
             .body(Body::from_stream(ticks))
             .unwrap()
@@ -271,7 +278,10 @@ async fn keepalive_comments_do_not_satisfy_first_byte_timeout() {
         .unwrap_or_else(|_| panic!("stream={stream}: no response within 10 s"))
         .unwrap();
         assert_eq!(r.status(), 504, "stream={stream}");
-        assert!(started.elapsed() < Duration::from_secs(5), "stream={stream}");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "stream={stream}"
+        );
     }
     // With a backup: a stream of comments fails over to it, invisibly.
     let r = tokio::time::timeout(
@@ -330,4 +340,144 @@ async fn keepalive_comments_do_not_reset_the_stream_idle_timeout() {
     assert!(body.contains("Hel"), "{body}");
     assert!(body.contains("event: error"), "{body}");
     assert!(!body.contains("message_stop"), "{body}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Finding 4: no timeout on reading request headers or bodies, no cap on connections.
+
+fn slow_client_config(extra: &str) -> String {
+    format!(
+        "[server]\napi_keys = [\"test-client-key\"]\n{extra}\n\
+         [providers.mock-openai]\nkind = \"openai\"\nbase_url = \"{{MOCK}}/v1\"\n\
+         [models.m]\ndeployments = [{{ provider = \"mock-openai\", model = \"up\" }}]\n"
+    )
+}
+
+/// Reads until the peer closes; `Some(bytes read)` if it closed within `within`.
+async fn closed_within(
+    tcp: &mut tokio::net::tcp::OwnedReadHalf,
+    within: Duration,
+) -> Option<Vec<u8>> {
+    use tokio::io::AsyncReadExt as _;
+    let mut got = Vec::new();
+    let read = async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match tcp.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+    };
+    tokio::time::timeout(within, read).await.ok().map(|()| got)
+}
+
+#[tokio::test]
+async fn slow_request_headers_are_cut_off() {
+    use tokio::io::AsyncWriteExt as _;
+    let h = Harness::start(
+        &slow_client_config("header_read_timeout_ms = 500"),
+        MockBehavior::default(),
+    )
+    .await;
+    let tcp = tokio::net::TcpStream::connect(h.gateway).await.unwrap();
+    let (mut rx, mut tx) = tcp.into_split();
+    // A byte every 100 ms: the connection is never idle, its headers never complete.
+    let dribble = tokio::spawn(async move {
+        for b in b"POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nx-slow: "
+            .iter()
+            .cycle()
+        {
+            if tx.write_all(&[*b]).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    let started = Instant::now();
+    assert!(
+        closed_within(&mut rx, Duration::from_secs(5))
+            .await
+            .is_some(),
+        "the connection was still open after 5 s"
+    );
+    assert!(started.elapsed() >= Duration::from_millis(400));
+    dribble.abort();
+    // A connection that sends nothing at all is closed too.
+    let tcp = tokio::net::TcpStream::connect(h.gateway).await.unwrap();
+    let (mut rx, _tx) = tcp.into_split();
+    assert!(closed_within(&mut rx, Duration::from_secs(5))
+        .await
+        .is_some());
+}
+
+#[tokio::test]
+async fn stalled_request_bodies_are_cut_off() {
+    use tokio::io::AsyncWriteExt as _;
+    let h = Harness::start(
+        &slow_client_config("body_idle_timeout_ms = 500"),
+        MockBehavior::default(),
+    )
+    .await;
+    let tcp = tokio::net::TcpStream::connect(h.gateway).await.unwrap();
+    let (mut rx, mut tx) = tcp.into_split();
+    let head = format!(
+        "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {CLIENT_KEY}\r\n\
+         content-type: application/json\r\ncontent-length: 1000\r\n\r\n{{\"model\":"
+    );
+    tx.write_all(head.as_bytes()).await.unwrap();
+    let answer = closed_within(&mut rx, Duration::from_secs(5))
+        .await
+        .expect("the connection was still open after 5 s");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("body_idle_timeout_ms"), "{answer}");
+    drop(tx);
+}
+
+#[tokio::test]
+async fn connections_past_the_cap_get_a_503() {
+    use tokio::io::AsyncWriteExt as _;
+    let h = Harness::start(
+        &slow_client_config("max_connections = 2"),
+        MockBehavior::default(),
+    )
+    .await;
+    let first = tokio::net::TcpStream::connect(h.gateway).await.unwrap();
+    let second = tokio::net::TcpStream::connect(h.gateway).await.unwrap();
+    // Give the gateway time to accept both.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let third = tokio::net::TcpStream::connect(h.gateway).await.unwrap();
+    let (mut rx, mut tx) = third.into_split();
+    tx.write_all(b"GET /v1/models HTTP/1.1\r\nhost: x\r\nanthropic-version: 2023-06-01\r\n\r\n")
+        .await
+        .unwrap();
+    let answer = closed_within(&mut rx, Duration::from_secs(5))
+        .await
+        .expect("the refused connection was not closed");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains("max_connections"), "{answer}");
+    assert!(
+        answer.contains("\"type\":\"error\""),
+        "Anthropic's shape: {answer}"
+    );
+    // Once one closes, requests are served again.
+    drop(first);
+    let mut served = false;
+    for _ in 0..50 {
+        let r = h
+            .client
+            .get(format!("{}/health", h.url()))
+            .header("connection", "close")
+            .send()
+            .await;
+        if r.is_ok_and(|r| r.status() == 200) {
+            served = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(served);
+    drop(second);
 }

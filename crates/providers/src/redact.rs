@@ -124,11 +124,7 @@ impl Redactor {
             let min = MIN_FRAGMENT.min(secret.len());
             for start in 0..secret.len() {
                 let tail = secret.get(start..).unwrap_or_default();
-                let common = tail
-                    .iter()
-                    .zip(rest)
-                    .take_while(|(a, b)| a == b)
-                    .count();
+                let common = tail.iter().zip(rest).take_while(|(a, b)| a == b).count();
                 if common >= min {
                     best = best.max(common);
                 }
@@ -170,7 +166,11 @@ fn key_shaped_at(text: &[u8], i: usize) -> (usize, usize) {
             }
         }
     }
-    if rest.len() > 7 && rest.get(..7).is_some_and(|p| p.eq_ignore_ascii_case(b"bearer ")) {
+    if rest.len() > 7
+        && rest
+            .get(..7)
+            .is_some_and(|p| p.eq_ignore_ascii_case(b"bearer "))
+    {
         let spaces = run(7, |b| b == b' ');
         let token = run(7 + spaces, is_token_char);
         if token >= MIN_BEARER {

@@ -4,16 +4,20 @@ use crate::{ProviderKind, ProviderSettings};
 fn redactor(key: &str) -> Redactor {
     let mut s = ProviderSettings::new("p", ProviderKind::OpenAi, "http://127.0.0.1:1");
     s.api_key = Some(key.to_owned());
+    s.headers.push((
+        "X-Custom-Token".to_owned(),
+        "Bearer hdr-0123456789".to_owned(),
+    ));
     s.headers
-        .push(("X-Custom-Token".to_owned(), "Bearer hdr-0123456789".to_owned()));
-    s.headers.push(("x-team".to_owned(), "ide-team-one".to_owned()));
+        .push(("x-team".to_owned(), "ide-team-one".to_owned()));
     Redactor::for_settings(&s)
 }
 
 #[test]
 fn masks_the_configured_key_whole_and_after_bearer() {
     let r = redactor("9f8e7d6c5b4a39281706");
-    let out = r.redact("bad request, you sent key Bearer 9f8e7d6c5b4a39281706 and 9f8e7d6c5b4a39281706.");
+    let out =
+        r.redact("bad request, you sent key Bearer 9f8e7d6c5b4a39281706 and 9f8e7d6c5b4a39281706.");
     assert!(!out.contains("9f8e7d"), "{out}");
     assert_eq!(
         out,
@@ -48,12 +52,21 @@ fn masks_key_shaped_text_of_any_origin() {
             "key=AIzaSyA-abcdefghijklmnopqrstuvwxyz012",
             "key=[redacted]",
         ),
-        ("Authorization: bearer abc.def-ghi_jkl", "Authorization: bearer [redacted]"),
+        (
+            "Authorization: bearer abc.def-ghi_jkl",
+            "Authorization: bearer [redacted]",
+        ),
         // Not keys: too short, or inside a word.
         ("sk-short", "sk-short"),
-        ("task-abcdefghijklmnopqrstuvwxyz", "task-abcdefghijklmnopqrstuvwxyz"),
+        (
+            "task-abcdefghijklmnopqrstuvwxyz",
+            "task-abcdefghijklmnopqrstuvwxyz",
+        ),
         ("Bearer token", "Bearer token"),
-        ("plain message, nothing secret: é ü", "plain message, nothing secret: é ü"),
+        (
+            "plain message, nothing secret: é ü",
+            "plain message, nothing secret: é ü",
+        ),
     ] {
         assert_eq!(r.redact(text), want, "{text}");
     }

@@ -55,7 +55,10 @@ async fn comments_and_pings_do_not_count_as_a_first_event() {
 #[tokio::test]
 async fn comments_do_not_reset_the_idle_timeout() {
     let mut s = upstream(chatty(&[START], ": keep-alive\n\n"), limits(5_000, 300));
-    assert!(matches!(s.next().await, Some(Ok(_))), "message_start decodes");
+    assert!(
+        matches!(s.next().await, Some(Ok(_))),
+        "message_start decodes"
+    );
     let started = std::time::Instant::now();
     loop {
         match s.next().await {

@@ -32,7 +32,8 @@ pub async fn count(
     let (parts, body) = request.into_parts();
     ctx.from_parts("/v1/messages/count_tokens", &parts);
     let result = async {
-        let bytes = read_body(body, &parts.headers, state.config.server.max_body_bytes).await?;
+        let limit = state.config.server.limits.count_tokens_max_body_bytes;
+        let bytes = read_body(body, &parts.headers, limit).await?;
         let mut fields: Map<String, Value> = switchyard_protocol::from_json_slice(&bytes)?;
         let Some(Value::String(model)) = fields.get("model").cloned() else {
             return Err(GatewayError::from(

@@ -481,3 +481,54 @@ async fn connections_past_the_cap_get_a_503() {
     assert!(served);
     drop(second);
 }
+
+// ---------------------------------------------------------------------------------------
+// Finding 2: count_tokens estimation cost ~60× the body (the bound itself is proven in
+// crates/analytics/tests/tokenizer_bounds.rs); its body limit can be lower than
+// generation's.
+
+#[tokio::test]
+async fn count_tokens_has_its_own_body_limit_and_estimates_long_words() {
+    let h = Harness::start(
+        &slow_client_config("max_body_bytes = 400000\ncount_tokens_max_body_bytes = 200000"),
+        MockBehavior::default(),
+    )
+    .await;
+    let big = "A".repeat(300_000);
+    let messages = json!([{"role": "user", "content": big}]);
+    let r = h
+        .post(
+            "/v1/messages/count_tokens",
+            &json!({"model": "m", "messages": messages}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("200000"), "{body}");
+    let r = h
+        .post(
+            "/v1/chat/completions",
+            &json!({"model": "m", "messages": messages}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "generation keeps max_body_bytes");
+    // Under the limit, one long word is estimated (no Anthropic deployment to ask).
+    let word = "A".repeat(150_000);
+    let r = h
+        .post(
+            "/v1/messages/count_tokens",
+            &json!({"model": "m", "messages": [{"role": "user", "content": word}]}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["x-switchyard-estimated"], "true");
+    let v: serde_json::Value = r.json().await.unwrap();
+    let n = v["input_tokens"].as_u64().unwrap();
+    assert!(n > 1000 && n < 150_000, "{n}");
+}

@@ -5,6 +5,8 @@
 //! A counting allocator measures the peak; this file is its own test binary, so nothing
 //! else allocates meanwhile (the one test runs alone).
 
+#![cfg(test)]
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use switchyard_analytics::count_tokens;

@@ -532,3 +532,126 @@ async fn count_tokens_has_its_own_body_limit_and_estimates_long_words() {
     let n = v["input_tokens"].as_u64().unwrap();
     assert!(n > 1000 && n < 150_000, "{n}");
 }
+
+// ---------------------------------------------------------------------------------------
+// Finding 5: smaller inconsistencies.
+
+async fn post_raw(h: &Harness, path: &str, body: String) -> (u16, serde_json::Value) {
+    let r = h
+        .client
+        .post(format!("{}{path}", h.url()))
+        .bearer_auth(CLIENT_KEY)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn duplicate_keys_are_a_400_on_every_route() {
+    let h = Harness::all_kinds().await;
+    let msgs = r#""messages":[{"role":"user","content":"hi"}]"#;
+    for (path, body) in [
+        (
+            "/v1/chat/completions",
+            format!(r#"{{"model":"openai-model",{msgs},"model":"x"}}"#),
+        ),
+        (
+            "/v1/messages",
+            format!(r#"{{"model":"anthropic-model","max_tokens":5,{msgs},"model":"x"}}"#),
+        ),
+        (
+            "/v1/messages/count_tokens",
+            format!(r#"{{"model":"openai-model",{msgs},"model":"anthropic-model"}}"#),
+        ),
+        (
+            "/v1/embeddings",
+            r#"{"model":"openai-model","input":"a","model":"azure-model"}"#.to_owned(),
+        ),
+    ] {
+        let (status, body) = post_raw(&h, path, body).await;
+        assert_eq!(status, 400, "{path}: {body}");
+        assert!(
+            body.to_string().contains("duplicate field"),
+            "{path}: {body}"
+        );
+    }
+    assert_eq!(
+        h.mock.stats().requests_total,
+        0,
+        "nothing reached the upstream"
+    );
+}
+
+#[tokio::test]
+async fn max_tokens_zero_is_refused_on_messages() {
+    let h = Harness::all_kinds().await;
+    let (status, body) = post_raw(
+        &h,
+        "/v1/messages",
+        r#"{"model":"anthropic-model","max_tokens":0,"messages":[{"role":"user","content":"hi"}]}"#
+            .to_owned(),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("max_tokens"),
+        "{body}"
+    );
+    assert_eq!(h.mock.stats().requests_total, 0);
+}
+
+#[tokio::test]
+async fn deep_tool_use_input_is_refused_like_any_deep_nesting() {
+    let h = Harness::all_kinds().await;
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let body = format!(
+        r#"{{"model":"anthropic-model","max_tokens":5,"messages":[
+            {{"role":"user","content":"hi"}},
+            {{"role":"assistant","content":[{{"type":"tool_use","id":"t1","name":"f","input":{deep}}}]}},
+            {{"role":"user","content":[{{"type":"tool_result","tool_use_id":"t1","content":"ok"}}]}}]}}"#
+    );
+    let (status, body) = post_raw(&h, "/v1/messages", body).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nesting"),
+        "{body}"
+    );
+    assert_eq!(h.mock.stats().requests_total, 0, "nothing was forwarded");
+}
+
+#[tokio::test]
+async fn an_undecodable_upstream_answer_is_described_as_the_upstreams() {
+    let junk = serve_upstream(Router::new().fallback(|| async {
+        Response::builder()
+            .header("content-type", "application/json")
+            .body(Body::from("<html>gateway error</html>"))
+            .unwrap()
+    }))
+    .await;
+    let config = format!(
+        "[server]\napi_keys = [\"test-client-key\"]\n\
+         [providers.junk]\nkind = \"anthropic\"\nbase_url = \"{junk}\"\n\
+         [models.m]\nmax_attempts = 1\ndeployments = [{{ provider = \"junk\", model = \"up\" }}]\n"
+    );
+    let h = Harness::start(&config, MockBehavior::default()).await;
+    let (status, body) = post_raw(
+        &h,
+        "/v1/messages",
+        r#"{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}"#.to_owned(),
+    )
+    .await;
+    assert_eq!(status, 502, "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("upstream response"), "{message}");
+    assert!(!message.contains("request body"), "{message}");
+}

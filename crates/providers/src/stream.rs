@@ -11,6 +11,11 @@ use tokio::time::Instant;
 
 type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, reqwest::Error>> + Send>>;
 
+/// Largest SSE event accepted from an upstream. Real events are a few tokens (a whole
+/// tool call's arguments at most); a multi-megabyte line is a broken or hostile upstream,
+/// and buffering, decoding and re-encoding it costs several times its size per client.
+pub const MAX_EVENT_BYTES: usize = 4 * 1024 * 1024;
+
 /// The time limits of one stream.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct StreamLimits {
@@ -180,6 +185,15 @@ impl UpstreamStream {
                     self.sse.push(&chunk);
                     if let Err(e) = self.decode_buffered() {
                         return self.fail(e);
+                    }
+                    if self.sse.pending_bytes() > MAX_EVENT_BYTES {
+                        let err = ProviderError::Decode {
+                            provider: self.settings.name.clone(),
+                            source: switchyard_protocol::CodecError::new(format!(
+                                "an upstream stream event exceeds {MAX_EVENT_BYTES} bytes"
+                            )),
+                        };
+                        return self.fail(err);
                     }
                     if !self.pending.is_empty() {
                         self.started = true;

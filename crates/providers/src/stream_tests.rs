@@ -87,3 +87,19 @@ async fn in_stream_error_events_are_redacted() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn an_oversized_event_ends_the_stream_instead_of_growing_the_buffer() {
+    // 64 KiB pieces of one endless `data:` line.
+    static PIECE: [u8; 65536] = [b'x'; 65536];
+    let head = stream::iter([Ok(Bytes::from_static(b"data: {\"a\":\""))]);
+    let line = stream::repeat_with(|| Ok(Bytes::from_static(&PIECE)));
+    let mut s = upstream(Box::pin(head.chain(line)), limits(5_000, 5_000));
+    match s.next().await {
+        Some(Err(ProviderError::Decode { source, .. })) => {
+            assert!(source.message.contains("exceeds"), "{source}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(s.sse.pending_bytes() <= MAX_EVENT_BYTES + PIECE.len());
+}

@@ -34,7 +34,7 @@ pub async fn count(
     let result = async {
         let limit = state.config.server.limits.count_tokens_max_body_bytes;
         let bytes = read_body(body, &parts.headers, limit).await?;
-        let mut fields: Map<String, Value> = switchyard_protocol::from_json_slice(&bytes)?;
+        let mut fields: Map<String, Value> = switchyard_protocol::decode_json_object(&bytes)?;
         let Some(Value::String(model)) = fields.get("model").cloned() else {
             return Err(GatewayError::from(
                 ApiError::new(ErrorKind::InvalidRequest, "`model` must be a string")

@@ -31,7 +31,7 @@ pub async fn create(
     ctx.from_parts("/v1/embeddings", &parts);
     let result = async {
         let bytes = read_body(body, &parts.headers, state.config.server.max_body_bytes).await?;
-        let mut fields: Map<String, Value> = switchyard_protocol::from_json_slice(&bytes)?;
+        let mut fields: Map<String, Value> = switchyard_protocol::decode_json_object(&bytes)?;
         let model = match fields.get("model") {
             Some(Value::String(m)) => m.clone(),
             Some(_) => return Err(invalid("model", "`model` must be a string")),

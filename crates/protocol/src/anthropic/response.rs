@@ -4,7 +4,7 @@
 use super::block_de::WireBlock;
 use super::block_ser::{emits, BlockOut, ExtrasOut, Target};
 use super::usage::{decode_stop_reason, encode_stop_reason, UsageOut, UsageState, WireUsage};
-use crate::{from_json_slice, to_json_vec, ChatResponse, CodecError, Extras, WireFormat};
+use crate::{to_json_vec, ChatResponse, CodecError, Extras, WireFormat};
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -37,7 +37,7 @@ struct WireResponse {
 
 /// Decodes an upstream's complete Anthropic answer.
 pub fn decode_response(body: &[u8]) -> Result<ChatResponse, CodecError> {
-    let w: WireResponse = from_json_slice(body)?;
+    let w: WireResponse = crate::json_guard::from_upstream_json(body)?;
     let mut state = UsageState::default();
     state.merge(&w.usage);
     let mut extra = w.extra;

@@ -72,6 +72,10 @@ impl Redactor {
         let mut copied = 0;
         let mut i = 0;
         while i < bytes.len() {
+            if !text.is_char_boundary(i) {
+                i += 1;
+                continue;
+            }
             let secret = self.secret_at(bytes, i);
             let (keep, shaped) = key_shaped_at(bytes, i);
             let (keep, len) = if secret >= keep + shaped {
@@ -87,8 +91,8 @@ impl Redactor {
             s.push_str(text.get(copied..i + keep).unwrap_or_default());
             s.push_str(MASK);
             i += keep + len;
-            // Matches are ASCII runs or whole secrets, so `i` is on a char boundary; the
-            // guard keeps a malformed case from ever slicing mid-character.
+            // A fragment of a non-ASCII secret may end inside a character: mask the rest of
+            // that character too rather than slice through it.
             while i < bytes.len() && !text.is_char_boundary(i) {
                 i += 1;
             }

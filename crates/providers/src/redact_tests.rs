@@ -99,3 +99,11 @@ fn redacts_every_upstream_text_of_an_error() {
     .redacted(&r);
     assert!(!e.to_string().contains("9f8e7d6c"), "{e}");
 }
+
+#[test]
+fn non_ascii_secrets_are_masked_without_splitting_characters() {
+    let r = redactor("clé-secrète-éèà-0123");
+    let out = r.redact("vous avez envoyé clé-secrète-éèà-0123 et secrète-éè.");
+    assert!(!out.contains("secrète"), "{out}");
+    assert!(out.starts_with("vous avez envoyé [redacted]"), "{out}");
+}

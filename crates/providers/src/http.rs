@@ -130,8 +130,14 @@ pub(crate) async fn read_content(
 ) -> Result<Bytes, ProviderError> {
     use futures_util::StreamExt as _;
     let total_deadline = tokio::time::Instant::now() + total;
+    // Most answers arrive in one chunk, which is returned as it is; only a body in several
+    // chunks is copied into one buffer (sized by `content-length`, within reason).
+    let size_hint = response
+        .content_length()
+        .map_or(0, |n| usize::try_from(n.min(8 << 20)).unwrap_or(0));
     let mut chunks = response.bytes_stream();
-    let mut body = Vec::new();
+    let mut single: Option<Bytes> = None;
+    let mut joined: Vec<u8> = Vec::new();
     // Bytes known to be filler so far, and where content starts once it did.
     let mut filler = 0;
     let mut content: Option<usize> = None;
@@ -153,15 +159,25 @@ pub(crate) async fn read_content(
             Ok(None) => break,
             Ok(Some(Err(e))) => return Err(transport_error(settings, &e)),
             Ok(Some(Ok(chunk))) => {
-                body.extend_from_slice(&chunk);
+                match single.take() {
+                    None if joined.is_empty() => single = Some(chunk),
+                    None => joined.extend_from_slice(&chunk),
+                    Some(first) => {
+                        joined.reserve(size_hint.max(first.len() + chunk.len()));
+                        joined.extend_from_slice(&first);
+                        joined.extend_from_slice(&chunk);
+                    }
+                }
                 if content.is_none() {
-                    content = skip_filler(&body, &mut filler);
+                    let seen = single.as_deref().unwrap_or(&joined);
+                    content = skip_filler(seen, &mut filler);
                 }
             }
         }
     }
+    let body = single.unwrap_or_else(|| Bytes::from(joined));
     let start = content.unwrap_or(body.len());
-    Ok(Bytes::from(body).slice(start..))
+    Ok(body.slice(start..))
 }
 
 /// A first-byte limit: when it ends, and how long it was (for the error).
@@ -291,5 +307,66 @@ mod tests {
         let s = summarize_body(long.as_bytes());
         assert!(s.len() <= 300);
         assert_eq!(summarize_body(b"  "), "no error body");
+    }
+
+    fn response(chunks: Vec<&'static [u8]>, then_hang: bool) -> reqwest::Response {
+        use futures_util::StreamExt as _;
+        let chunks = futures_util::stream::iter(
+            chunks
+                .into_iter()
+                .map(|c| Ok::<_, std::io::Error>(Bytes::from_static(c))),
+        );
+        let body = if then_hang {
+            reqwest::Body::wrap_stream(chunks.chain(futures_util::stream::pending()))
+        } else {
+            reqwest::Body::wrap_stream(chunks)
+        };
+        reqwest::Response::from(::http::Response::new(body))
+    }
+
+    fn settings() -> ProviderSettings {
+        ProviderSettings::new("p", crate::ProviderKind::OpenAi, "http://127.0.0.1:1")
+    }
+
+    #[tokio::test]
+    async fn leading_filler_is_skipped_and_single_chunks_pass_through() {
+        let s = settings();
+        let fb = FirstByte::from_now(Duration::from_secs(5));
+        let r = response(vec![b"{\"a\":1}"], false);
+        let body = read_content(&s, r, fb, Duration::from_secs(5))
+            .await
+            .unwrap();
+        assert_eq!(&body[..], b"{\"a\":1}");
+        let r = response(
+            vec![
+                b"\n: OPENROUTER PROCESSING\n\n  ",
+                b": keep-alive\n",
+                b"{\"a\"",
+                b":1}",
+            ],
+            false,
+        );
+        let body = read_content(&s, r, fb, Duration::from_secs(5))
+            .await
+            .unwrap();
+        assert_eq!(&body[..], b"{\"a\":1}");
+    }
+
+    #[tokio::test]
+    async fn filler_does_not_satisfy_the_first_byte_limit() {
+        let s = settings();
+        let fb = FirstByte::from_now(Duration::from_millis(200));
+        let r = response(vec![b": keep-alive\n", b"\n\n"], true);
+        match read_content(&s, r, fb, Duration::from_secs(30)).await {
+            Err(ProviderError::Timeout { phase, .. }) => assert_eq!(phase, "first byte"),
+            other => panic!("{other:?}"),
+        }
+        // Once content started, only the total limit applies.
+        let fb = FirstByte::from_now(Duration::from_millis(200));
+        let r = response(vec![b"{"], true);
+        match read_content(&s, r, fb, Duration::from_millis(400)).await {
+            Err(ProviderError::Timeout { phase, .. }) => assert_eq!(phase, "total"),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -197,18 +197,19 @@ impl hyper::body::Body for IdleBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         let this = self.get_mut();
-        let deadline = Instant::now() + this.idle;
         match Pin::new(&mut this.inner).poll_frame(cx) {
             Poll::Ready(frame) => {
+                // Most bodies are read without ever waiting: no clock, no timer for them.
                 if let Some(timer) = &mut this.timer {
-                    timer.as_mut().reset(deadline);
+                    timer.as_mut().reset(Instant::now() + this.idle);
                 }
                 Poll::Ready(frame.map(|f| f.map_err(Into::into)))
             }
             Poll::Pending => {
+                let idle = this.idle;
                 let timer = this
                     .timer
-                    .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(idle)));
                 match timer.as_mut().poll(cx) {
                     Poll::Ready(()) => Poll::Ready(Some(Err(Box::new(BodyStalled(this.idle))))),
                     Poll::Pending => Poll::Pending,

@@ -3,6 +3,11 @@
 //! Each provider kind has one file that knows its URLs, headers and codec; everything else
 //! (pooling, timeouts, error classification, stream decoding) is shared. Dispatch is an enum
 //! over kinds, never a string match.
+//!
+//! This crate is the one place upstream error text and upstream streams come from, so it is
+//! where they are made safe: every error and in-stream error event leaving a [`Provider`]
+//! has passed through its [`Redactor`] (upstreams echo the credentials they were sent), and
+//! first-byte and idle timeouts count decoded content, never keep-alive bytes.
 
 mod anthropic;
 mod azure;

@@ -8,7 +8,6 @@ use crate::{
 use axum::{
     middleware::{from_fn, from_fn_with_state},
     routing::{get, post},
-    serve::ListenerExt,
     Router,
 };
 use std::{future::Future, sync::Arc};
@@ -42,40 +41,14 @@ pub fn router(state: Arc<AppState>) -> Router {
 
 /// Serves until `shutdown` resolves, then stops accepting and lets in-flight requests
 /// finish for up to `server.shutdown_grace`; requests still running then are dropped
-/// (which cancels their upstream calls).
+/// (which cancels their upstream calls). Slow clients and too many connections are held
+/// off by `server.limits` (see the `server` module).
 pub async fn serve(
     listener: TcpListener,
     state: Arc<AppState>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let grace = state.config.server.shutdown_grace;
-    let draining = Arc::new(tokio::sync::Notify::new());
-    let signal = {
-        let draining = draining.clone();
-        async move {
-            shutdown.await;
-            draining.notify_one();
-        }
-    };
-    // Without TCP_NODELAY a response written as headers + body waits ~40 ms for the
-    // client's delayed ACK.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!("cannot set TCP_NODELAY: {e}");
-        }
-    });
-    let server = axum::serve(listener, router(state)).with_graceful_shutdown(signal);
-    let deadline = async {
-        draining.notified().await;
-        tokio::time::sleep(grace).await;
-    };
-    tokio::select! {
-        result = server => result,
-        () = deadline => {
-            tracing::warn!(
-                "shutdown grace of {grace:?} expired with requests still running; dropping them"
-            );
-            Ok(())
-        }
-    }
+    let limits = state.config.server.limits;
+    crate::server::serve_connections(listener, router(state), limits, grace, shutdown).await
 }

@@ -11,6 +11,7 @@ mod middleware;
 pub mod pipeline;
 pub mod resilience;
 pub mod routes;
+mod server;
 pub mod state;
 pub mod telemetry;
 pub mod transcript;

@@ -9,11 +9,16 @@ pub mod canonical;
 pub mod codec;
 mod error;
 pub mod gemini;
+mod json_guard;
 pub mod openai;
 pub mod sse;
 mod sse_decode;
 
 pub use canonical::*;
 pub use error::{from_json_slice, to_json_vec, ApiError, CodecError, ErrorKind};
+pub use json_guard::{decode_json_object, depth_within_limit, MAX_DEPTH};
 pub use sse::SseEvent;
 pub use sse_decode::SseDecoder;
+
+#[cfg(test)]
+mod tests;

@@ -3,6 +3,11 @@
 //! Each provider kind has one file that knows its URLs, headers and codec; everything else
 //! (pooling, timeouts, error classification, stream decoding) is shared. Dispatch is an enum
 //! over kinds, never a string match.
+//!
+//! This crate is the one place upstream error text and upstream streams come from, so it is
+//! where they are made safe: every error and in-stream error event leaving a [`Provider`]
+//! has passed through its [`Redactor`] (upstreams echo the credentials they were sent), and
+//! first-byte and idle timeouts count decoded content, never keep-alive bytes.
 
 mod anthropic;
 mod azure;
@@ -10,6 +15,7 @@ mod error;
 mod gemini;
 mod http;
 mod openai;
+mod redact;
 mod settings;
 mod stream;
 
@@ -18,6 +24,7 @@ pub use azure::AzureProvider;
 pub use error::{Blame, ProviderError};
 pub use gemini::GeminiProvider;
 pub use openai::OpenAiProvider;
+pub use redact::{Redactor, MASK};
 pub use settings::{ProviderKind, ProviderSettings, ResolvedTimeouts, Timeouts};
 pub use stream::UpstreamStream;
 
@@ -75,6 +82,8 @@ enum Backend {
 pub struct Provider {
     settings: Arc<ProviderSettings>,
     backend: Backend,
+    /// Applied to every error (and in-stream error event) before it leaves the provider.
+    redactor: Arc<Redactor>,
 }
 
 impl Provider {
@@ -87,6 +96,7 @@ impl Provider {
             ProviderKind::Gemini => Backend::Gemini(GeminiProvider::new(&settings)?),
         };
         Ok(Self {
+            redactor: Arc::new(Redactor::for_settings(&settings)),
             settings: Arc::new(settings),
             backend,
         })
@@ -156,11 +166,23 @@ impl Provider {
         model: &str,
         fwd: &CallOptions<'_>,
     ) -> Result<ChatResponse, ProviderError> {
+        self.chat_unredacted(req, model, fwd)
+            .await
+            .map_err(|e| e.redacted(&self.redactor))
+    }
+
+    async fn chat_unredacted(
+        &self,
+        req: &ChatRequest,
+        model: &str,
+        fwd: &CallOptions<'_>,
+    ) -> Result<ChatResponse, ProviderError> {
         let format = self.wire_format();
         let limits = fwd.limits(&self.settings);
         let rb = self.chat_request(req, model, fwd)?;
-        let response = http::send(&self.settings, format, rb, limits.first_byte).await?;
-        let body = http::read_body(&self.settings, response, limits.total).await?;
+        let first_byte = http::FirstByte::from_now(limits.first_byte);
+        let response = http::send(&self.settings, format, rb, first_byte).await?;
+        let body = http::read_content(&self.settings, response, first_byte, limits.total).await?;
         codec::decode_response(format, &body).map_err(|source| ProviderError::Decode {
             provider: self.settings.name.clone(),
             source,
@@ -177,13 +199,22 @@ impl Provider {
     ) -> Result<UpstreamStream, ProviderError> {
         let format = self.wire_format();
         let limits = fwd.limits(&self.settings);
-        let rb = self.chat_request(req, model, fwd)?;
-        let response = http::send(&self.settings, format, rb, limits.first_byte).await?;
+        let redact = |e: ProviderError| e.redacted(&self.redactor);
+        let rb = self.chat_request(req, model, fwd).map_err(redact)?;
+        let first_byte = http::FirstByte::from_now(limits.first_byte);
+        let response = http::send(&self.settings, format, rb, first_byte)
+            .await
+            .map_err(redact)?;
         Ok(UpstreamStream::new(
             self.settings.clone(),
+            self.redactor.clone(),
             format,
             response,
-            limits.stream_idle,
+            stream::StreamLimits {
+                first_byte_deadline: first_byte.deadline,
+                first_byte: first_byte.limit,
+                idle: limits.stream_idle,
+            },
         ))
     }
 
@@ -204,8 +235,14 @@ impl Provider {
         };
         let limits = options.limits(s);
         let rb = p.count_tokens_request(s, body, options);
-        let response = http::send(s, WireFormat::Anthropic, rb, limits.first_byte).await?;
-        http::read_body(s, response, limits.total).await
+        let redact = |e: ProviderError| e.redacted(&self.redactor);
+        let first_byte = http::FirstByte::from_now(limits.first_byte);
+        let response = http::send(s, WireFormat::Anthropic, rb, first_byte)
+            .await
+            .map_err(redact)?;
+        http::read_content(s, response, first_byte, limits.total)
+            .await
+            .map_err(redact)
     }
 
     /// Forwards an OpenAI-shaped embeddings request body (its `model` already set to the
@@ -229,7 +266,13 @@ impl Provider {
                 })
             }
         };
-        let response = http::send(s, WireFormat::OpenAiChat, rb, limits.first_byte).await?;
-        http::read_body(s, response, limits.total).await
+        let redact = |e: ProviderError| e.redacted(&self.redactor);
+        let first_byte = http::FirstByte::from_now(limits.first_byte);
+        let response = http::send(s, WireFormat::OpenAiChat, rb, first_byte)
+            .await
+            .map_err(redact)?;
+        http::read_content(s, response, first_byte, limits.total)
+            .await
+            .map_err(redact)
     }
 }

@@ -4,11 +4,13 @@
 
 mod embedded;
 mod env;
+mod limits;
 mod raw;
 mod resilience;
 mod telemetry;
 
 pub use embedded::{demo_config, environment_config};
+pub use limits::ServerLimits;
 pub use resilience::{ResilienceConfig, RoutePolicy, Strategy, DEFAULT_RETRY_ON};
 pub use telemetry::TelemetryConfig;
 
@@ -81,6 +83,8 @@ pub struct ServerConfig {
     /// Key for the dashboard, analytics API, metrics and admin endpoints; when unset they
     /// take the client keys (or are open when there are none).
     pub admin_key: Option<String>,
+    /// Slow-client timeouts, the connection cap and the `count_tokens` body limit.
+    pub limits: ServerLimits,
 }
 
 /// A model alias and the deployments that can serve it, in order of preference.
@@ -221,6 +225,8 @@ impl Validator<'_> {
             Some(0) => return Err(self.err("server.max_body_bytes", "must be greater than 0")),
             Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
         };
+        let limits = ServerLimits::from_raw(&raw.server, max_body_bytes)
+            .map_err(|(key, problem)| self.err(key, problem))?;
         let mut providers = Vec::with_capacity(raw.providers.len());
         for (name, p) in &raw.providers {
             providers.push(self.provider(name, p)?);
@@ -352,6 +358,7 @@ impl Validator<'_> {
                     None => DEFAULT_SHUTDOWN_GRACE,
                 },
                 admin_key,
+                limits,
             },
             providers,
             models,

@@ -62,6 +62,10 @@ pub(crate) struct RawServer {
     pub default_provider: Option<String>,
     pub shutdown_grace_ms: Option<u64>,
     pub admin_key: Option<String>,
+    pub header_read_timeout_ms: Option<u64>,
+    pub body_idle_timeout_ms: Option<u64>,
+    pub max_connections: Option<u64>,
+    pub count_tokens_max_body_bytes: Option<u64>,
 }
 
 /// `[providers.NAME]`.

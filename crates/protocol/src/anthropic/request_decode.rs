@@ -85,6 +85,9 @@ pub fn decode_request(body: &[u8]) -> Result<ChatRequest, CodecError> {
     let max_tokens = w
         .max_tokens
         .ok_or_else(|| CodecError::field("max_tokens", "missing field `max_tokens`"))?;
+    if max_tokens == 0 {
+        return Err(CodecError::field("max_tokens", "must be at least 1"));
+    }
     let wire_messages = w
         .messages
         .ok_or_else(|| CodecError::field("messages", "missing field `messages`"))?;

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Instructions per request of one gateway binary, counted by valgrind's callgrind: the
-# gateway (one worker, analytics off) in front of switchyard-mock, driven over one
-# keep-alive connection by a small Python client; per request = (Ir after N2 requests −
-# Ir after N1) / (N2 − N1), so start-up and shutdown cancel out. Repeatable within ~0.5 %,
-# unlike throughput on a shared machine.
+# Instructions and heap allocations per request of one gateway binary, counted by valgrind's
+# callgrind: the gateway (one worker, analytics off) in front of switchyard-mock, driven
+# over one keep-alive connection by a small Python client; per request = (count after N2
+# requests − count after N1) / (N2 − N1), so start-up and shutdown cancel out. Allocations
+# are calls into the Rust allocator (__rust_alloc, __rust_alloc_zeroed, __rust_realloc).
+# Repeatable within ~0.5 %, unlike throughput on a shared machine.
 #
 #   scripts/request-instructions.sh RELEASE_DIR [json|stream] [N1] [N2]
 #
@@ -50,8 +51,29 @@ count() {
   python3 "$work/load.py" "$(grep -o 'listening on .*' "$work/gw.out" | awk '{print $3}' | sed 's|http://||')" "$1" "$mode"
   kill -TERM "$gw"; wait "$gw" 2>/dev/null || true
   kill "$mock"; wait "$mock" 2>/dev/null || true
-  awk '/^summary:/ {print $2}' "$work/cg.out"
+  python3 "$work/totals.py" "$work/cg.out"
 }
-a=$(count "$n1")
-b=$(count "$n2")
-echo "$mode: $(( (b - a) / (n2 - n1) )) instructions per request ($n1 requests: $a, $n2: $b)"
+# Prints "instructions allocator-calls" of a callgrind output file.
+cat > "$work/totals.py" <<'PY'
+import re, sys
+alloc = re.compile(r"^(__rustc::)?__rust_(alloc|alloc_zeroed|realloc)$")
+names, target, calls, total = {}, None, 0, 0
+for line in open(sys.argv[1], errors="replace"):
+    if line.startswith("summary:"):
+        total = int(line.split()[1])
+    m = re.match(r"c?fn=\((\d+)\) (.*)", line.strip())
+    if m:
+        names[m.group(1)] = m.group(2)
+    if line.startswith("cfn="):
+        m = re.match(r"cfn=\((\d+)\)", line.strip())
+        target = names.get(m.group(1), "") if m else line.strip()[4:]
+    elif line.startswith("calls=") and target is not None and alloc.match(target):
+        calls += int(line.split("=")[1].split()[0])
+print(total, calls)
+PY
+read -r ia ca < <(count "$n1")
+read -r ib cb < <(count "$n2")
+awk -v ia="$ia" -v ib="$ib" -v ca="$ca" -v cb="$cb" -v n1="$n1" -v n2="$n2" -v mode="$mode" 'BEGIN {
+    printf "%s: %.0f instructions and %.1f allocations per request (%d requests: %d / %d, %d: %d / %d)\n",
+        mode, (ib - ia) / (n2 - n1), (cb - ca) / (n2 - n1), n1, ia, ca, n2, ib, cb
+}'

@@ -13,7 +13,9 @@ use axum::{body::Body, response::Response};
 use bytes::Bytes;
 use http::{header, HeaderValue};
 use std::{convert::Infallible, sync::Arc};
-use switchyard_protocol::{codec, codec::AnyStreamEncoder, BlockDelta, ErrorKind, StreamEvent};
+use switchyard_protocol::{
+    codec, codec::AnyStreamEncoder, responses::Echo, BlockDelta, ErrorKind, StreamEvent,
+};
 
 /// Bytes of SSE gathered into one body chunk at most.
 const COALESCE_LIMIT: usize = 16 * 1024;
@@ -21,28 +23,42 @@ const COALESCE_LIMIT: usize = 16 * 1024;
 /// The response for the pipeline's `result`, recording the request when it is complete.
 pub fn respond(
     state: Arc<AppState>,
+    ctx: RequestContext,
+    result: Result<Answer, GatewayError>,
+) -> Response {
+    respond_echoing(state, ctx, result, None)
+}
+
+/// [`respond`] for a Responses client, whose answer repeats its request (`echo`).
+pub fn respond_echoing(
+    state: Arc<AppState>,
     mut ctx: RequestContext,
     result: Result<Answer, GatewayError>,
+    echo: Option<Echo>,
 ) -> Response {
     let format = ctx.client_format;
     let response = match result {
-        Ok(Answer::Stream(answer)) => match AnyStreamEncoder::new(format, answer.include_usage) {
-            Ok(encoder) => return stream(state, ctx, *answer, encoder),
-            Err(e) => error_response(format, &GatewayError::from(e), &mut ctx),
-        },
-        Ok(Answer::Complete(resp)) => match codec::encode_response(format, &resp) {
-            Ok(body) => {
-                ctx.output_bytes = body.len() as u64;
-                json_response(body)
+        Ok(Answer::Stream(answer)) => {
+            match AnyStreamEncoder::echoing(format, answer.include_usage, echo) {
+                Ok(encoder) => return stream(state, ctx, *answer, encoder),
+                Err(e) => error_response(format, &GatewayError::from(e), &mut ctx),
             }
-            Err(e) => {
-                let err = GatewayError::new(
-                    ErrorKind::Internal,
-                    format!("cannot encode the answer: {e}"),
-                );
-                error_response(format, &err, &mut ctx)
+        }
+        Ok(Answer::Complete(resp)) => {
+            match codec::encode_response_echoing(format, &resp, echo.as_ref()) {
+                Ok(body) => {
+                    ctx.output_bytes = body.len() as u64;
+                    json_response(body)
+                }
+                Err(e) => {
+                    let err = GatewayError::new(
+                        ErrorKind::Internal,
+                        format!("cannot encode the answer: {e}"),
+                    );
+                    error_response(format, &err, &mut ctx)
+                }
             }
-        },
+        }
         Ok(Answer::Json { body, estimated }) => {
             let mut response = json_response(body);
             if estimated {
@@ -268,8 +284,8 @@ mod tests {
     use http_body_util::BodyExt as _;
     use std::time::Instant;
     use switchyard_protocol::{
-        canonical::replay::events_of, ChatRequest, ChatResponse, ContentPart, StopReason,
-        Usage, WireFormat,
+        canonical::replay::events_of, ChatRequest, ChatResponse, ContentPart, StopReason, Usage,
+        WireFormat,
     };
 
     fn answer() -> ChatResponse {
@@ -322,11 +338,18 @@ mod tests {
                     chunks.push(data);
                 }
             }
-            assert_eq!(chunks.len(), 1, "{format:?}: one write for the whole replay");
+            assert_eq!(
+                chunks.len(),
+                1,
+                "{format:?}: one write for the whole replay"
+            );
             let text = std::str::from_utf8(&chunks[0]).unwrap();
             assert!(text.contains("fn main() {}"), "{text}");
             assert!(text.contains("cargo test"), "{text}");
-            assert!(text.contains(terminal), "{format:?} ends with its terminal event: {text}");
+            assert!(
+                text.contains(terminal),
+                "{format:?} ends with its terminal event: {text}"
+            );
         }
     }
 }

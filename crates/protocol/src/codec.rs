@@ -20,20 +20,21 @@ pub fn decode_request(format: WireFormat, body: &[u8]) -> Result<ChatRequest, Co
 
 /// Encodes a complete answer for a client of `format`.
 pub fn encode_response(format: WireFormat, resp: &ChatResponse) -> Result<Vec<u8>, CodecError> {
-    encode_response_for(format, resp, None)
+    encode_response_echoing(format, resp, None)
 }
 
-/// Encodes a complete answer for a client of `format` whose request is `request` when it is
-/// at hand: a Responses answer repeats its request and needs to know its freeform tools.
-pub fn encode_response_for(
+/// Encodes a complete answer for a client of `format`, with the [`responses::Echo`] of its
+/// request when it is a Responses client: that answer repeats its request and needs to know
+/// its freeform tools.
+pub fn encode_response_echoing(
     format: WireFormat,
     resp: &ChatResponse,
-    request: Option<&ChatRequest>,
+    echo: Option<&responses::Echo>,
 ) -> Result<Vec<u8>, CodecError> {
     match format {
         WireFormat::OpenAiChat => openai::encode_response(resp),
-        WireFormat::OpenAiResponses => match request {
-            Some(req) => responses::encode_response_to(resp, &responses::Echo::of(req)),
+        WireFormat::OpenAiResponses => match echo {
+            Some(echo) => responses::encode_response_to(resp, echo),
             None => responses::encode_response(resp),
         },
         WireFormat::Anthropic => anthropic::encode_response(resp),
@@ -134,20 +135,20 @@ pub enum AnyStreamEncoder {
 impl AnyStreamEncoder {
     /// A fresh encoder for a client of `format`, or an error for formats not served.
     pub fn new(format: WireFormat, include_usage: bool) -> Result<Self, CodecError> {
-        Self::for_request(format, include_usage, None)
+        Self::echoing(format, include_usage, None)
     }
 
-    /// A fresh encoder for a client of `format` whose request is `request` when it is at
-    /// hand (see [`encode_response_for`]).
-    pub fn for_request(
+    /// A fresh encoder for a client of `format`, with the echo of its request when it is a
+    /// Responses client (see [`encode_response_echoing`]).
+    pub fn echoing(
         format: WireFormat,
         include_usage: bool,
-        request: Option<&ChatRequest>,
+        echo: Option<responses::Echo>,
     ) -> Result<Self, CodecError> {
         match format {
             WireFormat::OpenAiChat => Ok(Self::OpenAi(openai::StreamEncoder::new(include_usage))),
-            WireFormat::OpenAiResponses => Ok(Self::Responses(Box::new(match request {
-                Some(req) => responses::StreamEncoder::for_request(responses::Echo::of(req)),
+            WireFormat::OpenAiResponses => Ok(Self::Responses(Box::new(match echo {
+                Some(echo) => responses::StreamEncoder::for_request(echo),
                 None => responses::StreamEncoder::new(include_usage),
             }))),
             WireFormat::Anthropic => Ok(Self::Anthropic(anthropic::StreamEncoder::new(

@@ -18,7 +18,7 @@ pub use azure::AzureProvider;
 pub use error::{Blame, ProviderError};
 pub use gemini::GeminiProvider;
 pub use openai::OpenAiProvider;
-pub use settings::{ProviderKind, ProviderSettings, ResolvedTimeouts, Timeouts};
+pub use settings::{ProviderKind, ProviderSettings, ResolvedTimeouts, ResponsesMode, Timeouts};
 pub use stream::UpstreamStream;
 
 use bytes::Bytes;
@@ -125,6 +125,17 @@ impl Provider {
         self.settings.kind != ProviderKind::OpenAi
     }
 
+    /// The wire format spoken upstream for `req`: an OpenAI provider configured
+    /// `responses = "native"` answers a Responses client's request in that format.
+    pub fn wire_format_for(&self, req: &ChatRequest) -> WireFormat {
+        if self.settings.kind == ProviderKind::OpenAi
+            && openai::speaks_responses(&self.settings, req)
+        {
+            return WireFormat::OpenAiResponses;
+        }
+        self.wire_format()
+    }
+
     /// The wire format spoken upstream.
     pub fn wire_format(&self) -> WireFormat {
         match self.settings.kind {
@@ -156,7 +167,7 @@ impl Provider {
         model: &str,
         fwd: &CallOptions<'_>,
     ) -> Result<ChatResponse, ProviderError> {
-        let format = self.wire_format();
+        let format = self.wire_format_for(req);
         let limits = fwd.limits(&self.settings);
         let rb = self.chat_request(req, model, fwd)?;
         let response = http::send(&self.settings, format, rb, limits.first_byte).await?;
@@ -175,7 +186,7 @@ impl Provider {
         model: &str,
         fwd: &CallOptions<'_>,
     ) -> Result<UpstreamStream, ProviderError> {
-        let format = self.wire_format();
+        let format = self.wire_format_for(req);
         let limits = fwd.limits(&self.settings);
         let rb = self.chat_request(req, model, fwd)?;
         let response = http::send(&self.settings, format, rb, limits.first_byte).await?;

@@ -20,7 +20,7 @@ use std::{
     time::Duration,
 };
 use switchyard_analytics::AnalyticsConfig;
-use switchyard_providers::{ProviderKind, ProviderSettings, Timeouts};
+use switchyard_providers::{ProviderKind, ProviderSettings, ResponsesMode, Timeouts};
 
 /// Where the gateway listens when nothing says otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:4000";
@@ -413,6 +413,21 @@ impl Validator<'_> {
         }
         if let Some(v) = &p.anthropic_version {
             s.anthropic_version = self.interpolate(&format!("{key}.anthropic_version"), v)?;
+        }
+        if let Some(v) = &p.responses {
+            let field = format!("{key}.responses");
+            if kind != ProviderKind::OpenAi {
+                return Err(self.err(
+                    field,
+                    "only providers of kind `openai` have a Responses API setting",
+                ));
+            }
+            s.responses = ResponsesMode::parse(v).ok_or_else(|| {
+                self.err(
+                    field,
+                    format!("unknown value `{v}` (expected native or translate)"),
+                )
+            })?;
         }
         if let Some(n) = p.default_max_tokens {
             if n == 0 {

@@ -73,6 +73,8 @@ pub(crate) struct RawProvider {
     pub api_key: Option<String>,
     pub api_version: Option<String>,
     pub anthropic_version: Option<String>,
+    /// `native` or `translate` (OpenAI providers only).
+    pub responses: Option<String>,
     pub default_max_tokens: Option<u32>,
     pub connect_timeout_ms: Option<u64>,
     pub first_byte_timeout_ms: Option<u64>,

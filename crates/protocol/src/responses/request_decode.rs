@@ -281,12 +281,14 @@ fn decode_message(
             "system" => Role::System,
             "developer" => Role::Developer,
             "assistant" => Role::Assistant,
-            other => return Err(CodecError::field(
-                format!("{path}.role"),
-                format!(
+            other => {
+                return Err(CodecError::field(
+                    format!("{path}.role"),
+                    format!(
                     "unknown role `{other}`, expected `user`, `assistant`, `system` or `developer`"
                 ),
-            )),
+                ))
+            }
         },
         Some(_) => {
             return Err(CodecError::field(

@@ -20,6 +20,11 @@ use switchyard_protocol::{
 /// Bytes of SSE gathered into one body chunk at most.
 const COALESCE_LIMIT: usize = 16 * 1024;
 
+/// The SSE comment written when a stream has been silent for `server.stream_keepalive`:
+/// every SSE parser skips comments, and the client (Codex gives up after 300 s without an
+/// event) and proxies in between see the connection alive while a model thinks.
+const KEEP_ALIVE: &[u8] = b": keep-alive\n\n";
+
 /// The response for the pipeline's `result`, recording the request when it is complete.
 pub fn respond(
     state: Arc<AppState>,
@@ -254,7 +259,12 @@ impl Relay {
             return None;
         }
         let mut out = Vec::with_capacity(512);
-        let next = self.answer.source.next().await;
+        // Waiting is cancel-safe: an event is taken from the source only when it is returned.
+        let keepalive = self.state.config.server.stream_keepalive;
+        let next = match tokio::time::timeout(keepalive, self.answer.source.next()).await {
+            Ok(next) => next,
+            Err(_) => return Some(Bytes::from_static(KEEP_ALIVE)),
+        };
         self.handle(next, &mut out);
         // An upstream's events reach this task one at a time through the HTTP client's
         // body channel, filled by the connection's own task: when none is ready, let that

@@ -307,3 +307,72 @@ async fn malformed_bodies_are_a_400_in_openai_error_shape() {
         "nothing malformed goes upstream"
     );
 }
+
+#[tokio::test]
+async fn a_silent_stream_gets_keep_alive_comments() {
+    let config = common::ALL_KINDS.replace(
+        "max_body_bytes = 65536",
+        "max_body_bytes = 65536\nstream_keepalive_ms = 40",
+    );
+    let slow = switchyard_mock::MockBehavior {
+        per_token_ms: 150,
+        ..switchyard_mock::MockBehavior::default()
+    };
+    let h = Harness::start(&config, slow).await;
+    let body = json!({"model": "openai-native-model", "input": "one two three", "stream": true});
+    let text = h
+        .post("/v1/responses", &body)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let comments = text.matches(": keep-alive\n\n").count();
+    assert!(comments >= 2, "keep-alives between slow chunks: {text}");
+    // The comments are whole frames between events: without them the stream is intact.
+    let events = events(&text.replace(": keep-alive\n\n", ""));
+    assert_eq!(events.last().unwrap()["type"], "response.completed");
+    let answer: String = events
+        .iter()
+        .filter(|e| e["type"] == "response.output_text.delta")
+        .map(|e| e["delta"].as_str().unwrap())
+        .collect();
+    assert_eq!(answer, "Mock answer to: one two three");
+}
+
+#[tokio::test]
+async fn keep_alives_do_not_extend_the_upstream_idle_limit() {
+    let config = common::ALL_KINDS
+        .replace(
+            "max_body_bytes = 65536",
+            "max_body_bytes = 65536\nstream_keepalive_ms = 20",
+        )
+        .replace(
+            "responses = \"native\"",
+            "responses = \"native\"\nstream_idle_timeout_ms = 200",
+        );
+    let stalled = switchyard_mock::MockBehavior {
+        per_token_ms: 1500,
+        ..switchyard_mock::MockBehavior::default()
+    };
+    let h = Harness::start(&config, stalled).await;
+    let body = json!({"model": "openai-native-model", "input": "one two three", "stream": true});
+    let started = std::time::Instant::now();
+    let text = h
+        .post("/v1/responses", &body)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let events = events(&text.replace(": keep-alive\n\n", ""));
+    assert_eq!(events.last().unwrap()["type"], "response.failed", "{text}");
+    assert!(text.contains(": keep-alive"), "{text}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(1400),
+        "{:?}",
+        started.elapsed()
+    );
+}

@@ -19,6 +19,10 @@ pub struct UpstreamStream {
     pending: VecDeque<StreamEvent>,
     scratch: Vec<StreamEvent>,
     idle_timeout: Duration,
+    /// When the current wait for a chunk gives up. Kept across calls of [`Self::next`], so
+    /// that a caller that stops waiting (to send the client a keep-alive) and asks again
+    /// does not restart the upstream's idle limit.
+    idle_deadline: Option<tokio::time::Instant>,
     ended: bool,
 }
 
@@ -46,6 +50,7 @@ impl UpstreamStream {
             pending: VecDeque::new(),
             scratch: Vec::new(),
             idle_timeout,
+            idle_deadline: None,
             ended: false,
         }
     }
@@ -78,7 +83,8 @@ impl UpstreamStream {
         }
     }
 
-    /// The next canonical event; `None` once the upstream completed cleanly. A stream that
+    /// The next canonical event; `None` once the upstream completed cleanly. Cancel-safe:
+    /// dropping the future before it completes loses no event. A stream that
     /// ends without the format's terminal event yields a [`ProviderError::Transport`] first,
     /// so a truncated answer is never mistaken for a complete one.
     pub async fn next(&mut self) -> Option<Result<StreamEvent, ProviderError>> {
@@ -94,7 +100,14 @@ impl UpstreamStream {
                 self.ended = true;
                 return None;
             }
-            match tokio::time::timeout(self.idle_timeout, self.body.next()).await {
+            let deadline = *self
+                .idle_deadline
+                .get_or_insert_with(|| tokio::time::Instant::now() + self.idle_timeout);
+            let waited = tokio::time::timeout_at(deadline, self.body.next()).await;
+            if waited.is_ok() {
+                self.idle_deadline = None;
+            }
+            match waited {
                 Err(_) => {
                     let err = ProviderError::Timeout {
                         provider: self.settings.name.clone(),

@@ -26,6 +26,9 @@ use switchyard_providers::{ProviderKind, ProviderSettings, ResponsesMode, Timeou
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:4000";
 /// Default time in-flight requests get to finish on shutdown.
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+/// Default silence after which a relayed stream gets a keep-alive comment: well under the
+/// 300 s after which Codex CLI gives up on a stream, and under common proxy idle limits.
+pub const DEFAULT_STREAM_KEEPALIVE: Duration = Duration::from_secs(15);
 /// Default request body limit: large enough for a coding agent's whole context.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 
@@ -78,6 +81,9 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     /// On SIGTERM, how long in-flight requests may take to finish.
     pub shutdown_grace: Duration,
+    /// Silence after which a relayed stream gets an SSE comment (`: keep-alive`), so that
+    /// clients and proxies do not give up on a slow upstream.
+    pub stream_keepalive: Duration,
     /// Key for the dashboard, analytics API, metrics and admin endpoints; when unset they
     /// take the client keys (or are open when there are none).
     pub admin_key: Option<String>,
@@ -350,6 +356,13 @@ impl Validator<'_> {
                 shutdown_grace: match raw.server.shutdown_grace_ms {
                     Some(ms) => Duration::from_millis(ms),
                     None => DEFAULT_SHUTDOWN_GRACE,
+                },
+                stream_keepalive: match raw.server.stream_keepalive_ms {
+                    Some(0) => {
+                        return Err(self.err("server.stream_keepalive_ms", "must be at least 1 ms"))
+                    }
+                    Some(ms) => Duration::from_millis(ms),
+                    None => DEFAULT_STREAM_KEEPALIVE,
                 },
                 admin_key,
             },

@@ -61,6 +61,8 @@ pub(crate) struct RawServer {
     /// Provider that serves model names which are not aliases (the name goes upstream as is).
     pub default_provider: Option<String>,
     pub shutdown_grace_ms: Option<u64>,
+    /// Silence after which a relayed stream gets a `: keep-alive` comment.
+    pub stream_keepalive_ms: Option<u64>,
     pub admin_key: Option<String>,
 }
 

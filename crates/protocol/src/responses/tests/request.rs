@@ -71,6 +71,10 @@ fn a_codex_turn_translates_to_chat_completions_without_responses_fields() {
     ] {
         assert!(!text.contains(foreign), "{foreign} leaked into {text}");
     }
+    assert_eq!(
+        body["reasoning_effort"], "medium",
+        "the one reasoning setting chat has"
+    );
     let tools = body["tools"].as_array().unwrap();
     assert_eq!(tools[1]["function"]["name"], "apply_patch");
     assert_eq!(

@@ -2,6 +2,8 @@
 //! kind: a recorded Codex turn, freeform tools, reasoning with encrypted content on the
 //! native route, broken streams, and malformed bodies.
 
+#![cfg(test)]
+
 mod common;
 
 use common::{sse_frames, with_fault, Harness};

@@ -6,8 +6,12 @@ use super::wire::{custom_input, is_custom_tool, response_id, status_of, usage_ou
 use crate::{to_json_vec, ChatRequest, ChatResponse, CodecError, ContentPart, Extras, Tool, Usage};
 use serde_json::{json, Map, Value};
 
+/// A request field a `response` object repeats, and the value OpenAI echoes when the
+/// request left it out.
+type EchoedField = (&'static str, fn() -> Value);
+
 /// Request fields a `response` object repeats, with OpenAI's defaults for absent ones.
-const ECHOED: [(&str, fn() -> Value); 15] = [
+const ECHOED: [EchoedField; 15] = [
     ("instructions", || Value::Null),
     ("max_output_tokens", || Value::Null),
     ("max_tool_calls", || Value::Null),

@@ -259,11 +259,17 @@ impl Relay {
             return None;
         }
         let mut out = Vec::with_capacity(512);
-        // Waiting is cancel-safe: an event is taken from the source only when it is returned.
-        let keepalive = self.state.config.server.stream_keepalive;
-        let next = match tokio::time::timeout(keepalive, self.answer.source.next()).await {
-            Ok(next) => next,
-            Err(_) => return Some(Bytes::from_static(KEEP_ALIVE)),
+        let next = match &self.answer.source {
+            // A replay is always ready: no timer.
+            EventSource::Replay(_) => self.answer.source.next().await,
+            // Waiting is cancel-safe: an event leaves the source only when it is returned.
+            EventSource::Live(_) => {
+                let keepalive = self.state.config.server.stream_keepalive;
+                match tokio::time::timeout(keepalive, self.answer.source.next()).await {
+                    Ok(next) => next,
+                    Err(_) => return Some(Bytes::from_static(KEEP_ALIVE)),
+                }
+            }
         };
         self.handle(next, &mut out);
         // An upstream's events reach this task one at a time through the HTTP client's

@@ -1,7 +1,7 @@
 //! Client side: a Responses API request body (`POST /v1/responses`) into a canonical
 //! [`ChatRequest`].
 
-use super::wire::{custom_arguments, custom_tool_parameters, type_of, INSTRUCTIONS, RESPONSES};
+use super::wire::{custom_arguments, custom_tool_parameters, INSTRUCTIONS, RESPONSES};
 use crate::{
     from_json_slice, ChatRequest, CodecError, ContentPart, Extras, FunctionTool, ImageSource,
     Message, ResponseFormat, Role, Tool, ToolChoice,
@@ -344,7 +344,8 @@ fn decode_part(path: &str, part: Value) -> Result<ContentPart, CodecError> {
     let Value::Object(mut obj) = part else {
         return Err(CodecError::field(path, "expected an object"));
     };
-    match type_of(&Value::Object(obj.clone())) {
+    let kind = obj.get("type").and_then(Value::as_str).map(str::to_owned);
+    match kind.as_deref() {
         Some("input_text" | "output_text") => {
             obj.remove("type");
             let text = string_field(&mut obj, path, "text")?;

@@ -14,11 +14,6 @@ pub(super) const INSTRUCTIONS: &str = "instructions";
 /// a format that only knows function tools; its calls carry `{"input": "<text>"}`.
 pub(super) const CUSTOM_INPUT: &str = "input";
 
-/// `type` of a Responses item or tool, if it has one.
-pub(super) fn type_of(v: &Value) -> Option<&str> {
-    v.get("type").and_then(Value::as_str)
-}
-
 /// Whether a canonical tool is a Responses freeform (`custom`) tool.
 pub(super) fn is_custom_tool(tool: &Tool, own: bool) -> bool {
     match tool {

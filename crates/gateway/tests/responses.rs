@@ -378,3 +378,33 @@ async fn keep_alives_do_not_extend_the_upstream_idle_limit() {
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn a_json_schema_text_format_reaches_every_kind() {
+    let h = Harness::all_kinds().await;
+    let schema = json!({"type": "object", "properties": {"fn": {"type": "string"}},
+        "required": ["fn"], "additionalProperties": false});
+    for model in KINDS {
+        let body = json!({"model": model, "input": "Name a function",
+            "text": {"format": {"type": "json_schema", "name": "answer", "schema": schema, "strict": true}}});
+        let resp = h.post("/v1/responses", &body).send().await.unwrap();
+        assert_eq!(resp.status(), 200, "{model}");
+        let resp: Value = resp.json().await.unwrap();
+        assert_eq!(resp["text"]["format"]["name"], "answer", "{model}: echoed");
+        let sent = h.mock.stats().last_request.unwrap().body;
+        match model {
+            "openai-native-model" => assert_eq!(sent["text"], body["text"]),
+            "openai-model" | "azure-model" => {
+                assert_eq!(sent["response_format"]["type"], "json_schema", "{model}");
+                assert_eq!(
+                    sent["response_format"]["json_schema"]["schema"], schema,
+                    "{model}"
+                );
+            }
+            _ => assert!(
+                sent.to_string().contains("additionalProperties"),
+                "{model}: {sent}"
+            ),
+        }
+    }
+}

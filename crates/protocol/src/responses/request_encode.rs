@@ -2,7 +2,7 @@
 //! OpenAI upstream that speaks it natively. A request decoded from this format comes back
 //! as it was sent (its extras, verbatim items and tools included); others are translated.
 
-use super::wire::{custom_input, is_custom_tool, INSTRUCTIONS, RESPONSES};
+use super::wire::{custom_input, is_custom_tool, is_part_type, INSTRUCTIONS, RESPONSES};
 use crate::{
     to_json_vec, ChatRequest, CodecError, ContentPart, Extras, ImageSource, Message,
     ResponseFormat, Role, Tool, ToolChoice,
@@ -130,23 +130,6 @@ fn with_extras(mut obj: Map<String, Value>, extra: &Extras, own: bool) -> Value 
         }
     }
     Value::Object(obj)
-}
-
-/// Part types that live inside a message; any other verbatim value is a whole item.
-fn is_part_type(kind: Option<&str>) -> bool {
-    matches!(
-        kind,
-        Some(
-            "input_text"
-                | "output_text"
-                | "input_image"
-                | "input_file"
-                | "input_audio"
-                | "refusal"
-                | "summary_text"
-                | "reasoning_text"
-        )
-    )
 }
 
 fn encode_message(m: &Message, own: bool, custom: &[&str], items: &mut Vec<Value>) {

@@ -2,7 +2,9 @@
 //! and the pieces (items, the response envelope) the stream encoder shares.
 
 use super::request_encode::request_object;
-use super::wire::{custom_input, is_custom_tool, response_id, status_of, usage_out, RESPONSES};
+use super::wire::{
+    custom_input, is_custom_tool, is_part_type, response_id, status_of, usage_out, RESPONSES,
+};
 use crate::{to_json_vec, ChatRequest, ChatResponse, CodecError, ContentPart, Extras, Tool, Usage};
 use serde_json::{json, Map, Value};
 
@@ -131,7 +133,16 @@ pub fn encode_response_to(resp: &ChatResponse, echo: &Echo) -> Result<Vec<u8>, C
     let mut output = Vec::new();
     let mut texts: Vec<Value> = Vec::new();
     for part in &resp.content {
-        if !matches!(part, ContentPart::Text { .. }) && !texts.is_empty() {
+        // A verbatim content part (a refusal) belongs in the message, like text.
+        let in_message = match part {
+            ContentPart::Text { .. } => true,
+            ContentPart::Other { format, value } => {
+                own && *format == RESPONSES
+                    && is_part_type(value.get("type").and_then(Value::as_str))
+            }
+            _ => false,
+        };
+        if !in_message && !texts.is_empty() {
             output.push(message_item(
                 &items.next("msg"),
                 "completed",
@@ -159,6 +170,7 @@ pub fn encode_response_to(resp: &ChatResponse, echo: &Echo) -> Result<Vec<u8>, C
                     function_call_item(&items.next("fc"), call_id, name, arguments, "completed")
                 });
             }
+            ContentPart::Other { value, .. } if in_message => texts.push(value.clone()),
             ContentPart::Other { format, value } if own && *format == RESPONSES => {
                 output.push(value.clone());
             }

@@ -139,17 +139,12 @@ impl StreamDecoder {
             }
             "response.content_part.added" => {
                 let content_index = ev.get("content_index").and_then(Value::as_u64).unwrap_or(0);
-                let part = ev.get("part").cloned().unwrap_or(Value::Null);
-                let block = if part.get("type").and_then(Value::as_str) == Some("output_text") {
-                    BlockKind::Text
-                } else {
-                    BlockKind::Other {
-                        format: RESPONSES,
-                        value: part,
-                    }
-                };
-                let index = self.open_block(block, out);
-                self.parts.insert((output_index, content_index), index);
+                // Only text parts stream as blocks; a refusal part is not carried in
+                // streams (complete answers keep it).
+                if ev.pointer("/part/type").and_then(Value::as_str) == Some("output_text") {
+                    let index = self.open_block(BlockKind::Text, out);
+                    self.parts.insert((output_index, content_index), index);
+                }
             }
             "response.output_text.delta" => {
                 let content_index = ev.get("content_index").and_then(Value::as_u64).unwrap_or(0);

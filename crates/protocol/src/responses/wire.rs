@@ -124,3 +124,21 @@ pub(super) fn response_id(id: &str) -> String {
         )
     }
 }
+
+/// Whether a verbatim value of this format is a content part (inside a message) rather than
+/// a whole item: `Other` parts hold both.
+pub(super) fn is_part_type(kind: Option<&str>) -> bool {
+    matches!(
+        kind,
+        Some(
+            "input_text"
+                | "output_text"
+                | "input_image"
+                | "input_file"
+                | "input_audio"
+                | "refusal"
+                | "summary_text"
+                | "reasoning_text"
+        )
+    )
+}

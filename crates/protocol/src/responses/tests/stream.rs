@@ -266,3 +266,48 @@ fn a_native_answer_round_trips_with_its_reasoning() {
     assert_eq!(out["output"][1]["call_id"], "call_1");
     assert_eq!(out["usage"]["total_tokens"], 8);
 }
+
+#[test]
+fn a_replayed_native_answer_keeps_its_reasoning_item() {
+    let body = json!({
+        "id": "resp_2", "status": "completed", "model": "gpt-5",
+        "output": [
+            {"id": "rs_2", "type": "reasoning", "summary": [{"type": "summary_text", "text": "Plan"}], "encrypted_content": "gAAAAy"},
+            {"id": "msg_2", "type": "message", "status": "completed", "role": "assistant",
+             "content": [{"type": "output_text", "text": "Done.", "annotations": []}, {"type": "refusal", "refusal": "Not that."}]}
+        ]
+    });
+    let resp = decode_response(body.to_string().as_bytes()).unwrap();
+    let events = events_of(&resp);
+    let mut acc = StreamAccumulator::new(WireFormat::OpenAiResponses, 0);
+    for e in &events {
+        acc.push(e);
+    }
+    let again = acc.finish().unwrap();
+    let ContentPart::Thinking { extra, .. } = &again.content[0] else {
+        panic!("{again:?}")
+    };
+    assert_eq!(extra["encrypted_content"], "gAAAAy");
+    assert_eq!(extra["id"], "rs_2");
+
+    let mut enc = StreamEncoder::new(true);
+    let mut sse = Vec::new();
+    for e in &events {
+        enc.encode(e, &mut sse).unwrap();
+    }
+    enc.finish(&mut sse).unwrap();
+    let frames = frames(&sse);
+    let output = &frames.last().unwrap().1["response"]["output"];
+    assert_eq!(output[0]["id"], "rs_2");
+    assert_eq!(output[0]["encrypted_content"], "gAAAAy");
+
+    // A refusal stays a part of the message in a complete answer.
+    let complete: Value =
+        serde_json::from_slice(&crate::responses::encode_response(&resp).unwrap()).unwrap();
+    let content = &complete["output"][1]["content"];
+    assert_eq!(content[0]["text"], "Done.");
+    assert_eq!(
+        content[1],
+        json!({"type": "refusal", "refusal": "Not that."})
+    );
+}

@@ -39,6 +39,10 @@ pub(super) fn request_object(
         })
         .collect();
 
+    // With `store: false` OpenAI can only read reasoning items that carry their encrypted
+    // content; one without it (e.g. a summary the gateway made of another upstream's
+    // thinking, after a failover) would be looked up by id and fail the request.
+    let stored = out.get("store") != Some(&Value::Bool(false));
     let mut input = Vec::new();
     for m in &req.messages {
         if own && m.extra.get(INSTRUCTIONS) == Some(&Value::Bool(true)) {
@@ -46,7 +50,7 @@ pub(super) fn request_object(
             continue;
         }
         if with_input {
-            encode_message(m, own, &custom, &mut input);
+            encode_message(m, own, stored, &custom, &mut input);
         }
     }
     if with_input {
@@ -132,7 +136,7 @@ fn with_extras(mut obj: Map<String, Value>, extra: &Extras, own: bool) -> Value 
     Value::Object(obj)
 }
 
-fn encode_message(m: &Message, own: bool, custom: &[&str], items: &mut Vec<Value>) {
+fn encode_message(m: &Message, own: bool, stored: bool, custom: &[&str], items: &mut Vec<Value>) {
     let role = match m.role {
         Role::System => "system",
         Role::Developer => "developer",
@@ -198,7 +202,9 @@ fn encode_message(m: &Message, own: bool, custom: &[&str], items: &mut Vec<Value
                 flush(&mut parts, items, &mut message_extra);
                 // Reasoning is only replayable to the API that produced it (its id and
                 // encrypted content); other formats' thinking is dropped.
-                if own && (extra.contains_key("id") || extra.contains_key("encrypted_content")) {
+                let readable =
+                    extra.contains_key("encrypted_content") || (stored && extra.contains_key("id"));
+                if own && readable {
                     let mut obj = Map::new();
                     obj.insert("type".into(), json!("reasoning"));
                     if !extra.contains_key("summary") {

@@ -145,3 +145,24 @@ fn malformed_requests_name_the_field_at_fault() {
     assert!(err.message.contains("send the whole conversation"), "{err}");
     assert!(decode_request(b"{not json").is_err());
 }
+
+#[test]
+fn reasoning_without_encrypted_content_is_not_replayed_when_nothing_is_stored() {
+    let body = json!({"model": "m", "store": false, "input": [
+        {"role": "user", "content": "hi"},
+        {"type": "reasoning", "id": "rs_made_up", "summary": [{"type": "summary_text", "text": "t"}]},
+        {"type": "reasoning", "id": "rs_real", "summary": [], "encrypted_content": "gAAAA"},
+        {"role": "assistant", "content": [{"type": "output_text", "text": "hello"}]},
+        {"role": "user", "content": "again"}
+    ]});
+    let req = decode_request(body.to_string().as_bytes()).unwrap();
+    let sent: Value = serde_json::from_slice(&encode_request(&req, "m").unwrap()).unwrap();
+    let ids: Vec<&str> = sent["input"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["type"] == "reasoning")
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["rs_real"]);
+}

@@ -2,7 +2,9 @@
 
 use crate::{
     middleware::{authenticate, authenticate_admin, request_id},
-    routes::{admin, chat, count_tokens, dashboard, embeddings, health, models, not_found},
+    routes::{
+        admin, chat, count_tokens, dashboard, embeddings, health, models, not_found, responses,
+    },
     state::AppState,
 };
 use axum::{
@@ -26,6 +28,8 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/v1/chat/completions", post(chat::chat_completions))
         .route("/chat/completions", post(chat::chat_completions))
+        .route("/v1/responses", post(responses::create))
+        .route("/responses", post(responses::create))
         .route("/v1/messages", post(chat::messages))
         .route("/v1/messages/count_tokens", post(count_tokens::count))
         .route("/v1/models", get(models::list))

@@ -1,7 +1,7 @@
 //! Switchyard's canonical chat model and one codec per wire format.
 //!
 //! Everything here is pure (no IO): codecs turn wire JSON into [`canonical`] types and back.
-//! Client-facing formats (OpenAI chat, Anthropic messages) have both directions for both
+//! Client-facing formats (OpenAI chat, OpenAI Responses, Anthropic messages) have both directions for both
 //! sides; Gemini is spoken upstream only.
 
 pub mod anthropic;
@@ -11,6 +11,7 @@ mod error;
 pub mod gemini;
 mod json_guard;
 pub mod openai;
+pub mod responses;
 pub mod sse;
 mod sse_decode;
 

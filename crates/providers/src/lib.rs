@@ -25,7 +25,7 @@ pub use error::{Blame, ProviderError};
 pub use gemini::GeminiProvider;
 pub use openai::OpenAiProvider;
 pub use redact::{Redactor, MASK};
-pub use settings::{ProviderKind, ProviderSettings, ResolvedTimeouts, Timeouts};
+pub use settings::{ProviderKind, ProviderSettings, ResolvedTimeouts, ResponsesMode, Timeouts};
 pub use stream::UpstreamStream;
 
 use bytes::Bytes;
@@ -135,6 +135,17 @@ impl Provider {
         self.settings.kind != ProviderKind::OpenAi
     }
 
+    /// The wire format spoken upstream for `req`: an OpenAI provider configured
+    /// `responses = "native"` answers a Responses client's request in that format.
+    pub fn wire_format_for(&self, req: &ChatRequest) -> WireFormat {
+        if self.settings.kind == ProviderKind::OpenAi
+            && openai::speaks_responses(&self.settings, req)
+        {
+            return WireFormat::OpenAiResponses;
+        }
+        self.wire_format()
+    }
+
     /// The wire format spoken upstream.
     pub fn wire_format(&self) -> WireFormat {
         match self.settings.kind {
@@ -177,7 +188,7 @@ impl Provider {
         model: &str,
         fwd: &CallOptions<'_>,
     ) -> Result<ChatResponse, ProviderError> {
-        let format = self.wire_format();
+        let format = self.wire_format_for(req);
         let limits = fwd.limits(&self.settings);
         let rb = self.chat_request(req, model, fwd)?;
         let first_byte = http::FirstByte::from_now(limits.first_byte);
@@ -197,7 +208,7 @@ impl Provider {
         model: &str,
         fwd: &CallOptions<'_>,
     ) -> Result<UpstreamStream, ProviderError> {
-        let format = self.wire_format();
+        let format = self.wire_format_for(req);
         let limits = fwd.limits(&self.settings);
         let redact = |e: ProviderError| e.redacted(&self.redactor);
         let rb = self.chat_request(req, model, fwd).map_err(redact)?;

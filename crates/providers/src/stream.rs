@@ -136,7 +136,10 @@ impl UpstreamStream {
         event
     }
 
-    /// The next canonical event; `None` once the upstream completed cleanly. A stream that
+    /// The next canonical event; `None` once the upstream completed cleanly. Cancel-safe:
+    /// dropping the future before it completes loses no event, and the deadline of the
+    /// wait is kept, so a caller that stops waiting (to send a keep-alive) and asks again
+    /// does not extend the upstream's limit. A stream that
     /// ends without the format's terminal event yields a [`ProviderError::Transport`] first,
     /// so a truncated answer is never mistaken for a complete one.
     pub async fn next(&mut self) -> Option<Result<StreamEvent, ProviderError>> {

@@ -3,7 +3,7 @@
 
 use super::{
     Config, DeploymentConfig, ModelConfig, PassthroughRule, Price, ResilienceConfig, RoutePolicy,
-    ServerConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_SHUTDOWN_GRACE,
+    ServerConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_SHUTDOWN_GRACE, DEFAULT_STREAM_KEEPALIVE,
 };
 use std::net::SocketAddr;
 use switchyard_analytics::AnalyticsConfig;
@@ -42,6 +42,7 @@ fn server(listen: SocketAddr, lookup: &dyn Fn(&str) -> Option<String>) -> Server
         allow_unauthenticated: false,
         max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+        stream_keepalive: DEFAULT_STREAM_KEEPALIVE,
         admin_key: lookup("SWITCHYARD_ADMIN_KEY").filter(|k| !k.is_empty()),
         limits: super::ServerLimits::default(),
     }

@@ -22,12 +22,15 @@ use std::{
     time::Duration,
 };
 use switchyard_analytics::AnalyticsConfig;
-use switchyard_providers::{ProviderKind, ProviderSettings, Timeouts};
+use switchyard_providers::{ProviderKind, ProviderSettings, ResponsesMode, Timeouts};
 
 /// Where the gateway listens when nothing says otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:4000";
 /// Default time in-flight requests get to finish on shutdown.
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+/// Default silence after which a relayed stream gets a keep-alive comment: well under the
+/// 300 s after which Codex CLI gives up on a stream, and under common proxy idle limits.
+pub const DEFAULT_STREAM_KEEPALIVE: Duration = Duration::from_secs(15);
 /// Default request body limit: large enough for a coding agent's whole context.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 
@@ -80,6 +83,9 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     /// On SIGTERM, how long in-flight requests may take to finish.
     pub shutdown_grace: Duration,
+    /// Silence after which a relayed stream gets an SSE comment (`: keep-alive`), so that
+    /// clients and proxies do not give up on a slow upstream.
+    pub stream_keepalive: Duration,
     /// Key for the dashboard, analytics API, metrics and admin endpoints; when unset they
     /// take the client keys (or are open when there are none).
     pub admin_key: Option<String>,
@@ -357,6 +363,13 @@ impl Validator<'_> {
                     Some(ms) => Duration::from_millis(ms),
                     None => DEFAULT_SHUTDOWN_GRACE,
                 },
+                stream_keepalive: match raw.server.stream_keepalive_ms {
+                    Some(0) => {
+                        return Err(self.err("server.stream_keepalive_ms", "must be at least 1 ms"))
+                    }
+                    Some(ms) => Duration::from_millis(ms),
+                    None => DEFAULT_STREAM_KEEPALIVE,
+                },
                 admin_key,
                 limits,
             },
@@ -420,6 +433,21 @@ impl Validator<'_> {
         }
         if let Some(v) = &p.anthropic_version {
             s.anthropic_version = self.interpolate(&format!("{key}.anthropic_version"), v)?;
+        }
+        if let Some(v) = &p.responses {
+            let field = format!("{key}.responses");
+            if kind != ProviderKind::OpenAi {
+                return Err(self.err(
+                    field,
+                    "only providers of kind `openai` have a Responses API setting",
+                ));
+            }
+            s.responses = ResponsesMode::parse(v).ok_or_else(|| {
+                self.err(
+                    field,
+                    format!("unknown value `{v}` (expected native or translate)"),
+                )
+            })?;
         }
         if let Some(n) = p.default_max_tokens {
             if n == 0 {

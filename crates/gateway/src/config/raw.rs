@@ -61,6 +61,8 @@ pub(crate) struct RawServer {
     /// Provider that serves model names which are not aliases (the name goes upstream as is).
     pub default_provider: Option<String>,
     pub shutdown_grace_ms: Option<u64>,
+    /// Silence after which a relayed stream gets a `: keep-alive` comment.
+    pub stream_keepalive_ms: Option<u64>,
     pub admin_key: Option<String>,
     pub header_read_timeout_ms: Option<u64>,
     pub body_idle_timeout_ms: Option<u64>,
@@ -77,6 +79,8 @@ pub(crate) struct RawProvider {
     pub api_key: Option<String>,
     pub api_version: Option<String>,
     pub anthropic_version: Option<String>,
+    /// `native` or `translate` (OpenAI providers only).
+    pub responses: Option<String>,
     pub default_max_tokens: Option<u32>,
     pub connect_timeout_ms: Option<u64>,
     pub first_byte_timeout_ms: Option<u64>,

@@ -298,3 +298,37 @@ fn telemetry_section_is_validated() {
     let unknown = bad("endpoint = \"http://x\"");
     assert!(unknown.message.contains("unknown field"), "{unknown}");
 }
+
+#[test]
+fn responses_mode_defaults_to_native_only_for_the_official_openai_url() {
+    use switchyard_providers::ResponsesMode;
+    let c = parse(
+        "[providers.official]\nkind = \"openai\"\n\
+         [providers.local]\nkind = \"openai\"\nbase_url = \"http://127.0.0.1:9001/v1\"\n\
+         [providers.pinned]\nkind = \"openai\"\nbase_url = \"http://127.0.0.1:9001/v1\"\nresponses = \"native\"\n\
+         [providers.proxied]\nkind = \"openai\"\nresponses = \"translate\"\n",
+    )
+    .unwrap();
+    let mode = |name: &str| {
+        c.providers
+            .iter()
+            .find(|p| &*p.name == name)
+            .unwrap()
+            .responses
+    };
+    assert_eq!(mode("official"), ResponsesMode::Native);
+    assert_eq!(mode("local"), ResponsesMode::Translate);
+    assert_eq!(mode("pinned"), ResponsesMode::Native);
+    assert_eq!(mode("proxied"), ResponsesMode::Translate);
+
+    let bad = parse("[providers.a]\nkind = \"openai\"\nresponses = \"sometimes\"\n").unwrap_err();
+    assert!(bad.to_string().contains("providers.a.responses"), "{bad}");
+    let wrong_kind =
+        parse("[providers.a]\nkind = \"anthropic\"\nresponses = \"native\"\n").unwrap_err();
+    assert!(
+        wrong_kind
+            .to_string()
+            .contains("only providers of kind `openai`"),
+        "{wrong_kind}"
+    );
+}

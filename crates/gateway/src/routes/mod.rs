@@ -6,6 +6,7 @@ pub mod count_tokens;
 pub mod dashboard;
 pub mod embeddings;
 pub mod models;
+pub mod responses;
 
 use crate::{
     context::{RequestContext, RequestId},

@@ -2,7 +2,7 @@
 
 use crate::{
     middleware::{authenticate, authenticate_admin, request_id},
-    routes::{admin, chat, count_tokens, embeddings, health, models, not_found},
+    routes::{admin, chat, count_tokens, embeddings, health, models, not_found, route},
     state::AppState,
 };
 use axum::{
@@ -37,6 +37,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/messages/count_tokens", post(count_tokens::count))
         .route("/v1/models", get(models::list))
         .route("/v1/embeddings", post(embeddings::create))
+        .route("/v1/route", post(route::explain))
         .route_layer(from_fn_with_state(state.clone(), authenticate))
         .route("/health", get(health))
         .fallback(not_found)

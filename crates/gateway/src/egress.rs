@@ -93,6 +93,11 @@ fn respond_headers(ctx: &RequestContext, response: &mut Response) {
             headers.insert("x-switchyard-fallback", v);
         }
     }
+    if let Some(route) = &ctx.route {
+        if let Ok(v) = HeaderValue::from_str(&route.header_value()) {
+            headers.insert("x-switchyard-route", v);
+        }
+    }
     if ctx.attempts > 0 {
         headers.insert("x-switchyard-attempts", HeaderValue::from(ctx.attempts));
     }
@@ -268,8 +273,8 @@ mod tests {
     use http_body_util::BodyExt as _;
     use std::time::Instant;
     use switchyard_protocol::{
-        canonical::replay::events_of, ChatRequest, ChatResponse, ContentPart, StopReason,
-        Usage, WireFormat,
+        canonical::replay::events_of, ChatRequest, ChatResponse, ContentPart, StopReason, Usage,
+        WireFormat,
     };
 
     fn answer() -> ChatResponse {
@@ -322,11 +327,18 @@ mod tests {
                     chunks.push(data);
                 }
             }
-            assert_eq!(chunks.len(), 1, "{format:?}: one write for the whole replay");
+            assert_eq!(
+                chunks.len(),
+                1,
+                "{format:?}: one write for the whole replay"
+            );
             let text = std::str::from_utf8(&chunks[0]).unwrap();
             assert!(text.contains("fn main() {}"), "{text}");
             assert!(text.contains("cargo test"), "{text}");
-            assert!(text.contains(terminal), "{format:?} ends with its terminal event: {text}");
+            assert!(
+                text.contains(terminal),
+                "{format:?} ends with its terminal event: {text}"
+            );
         }
     }
 }

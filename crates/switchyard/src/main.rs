@@ -1,6 +1,8 @@
 //! `switchyard`: the gateway binary. Thin: parses the command line, loads config, and hands
 //! over to the gateway crate.
 
+mod router_cmd;
+
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use std::{io::Write as _, net::SocketAddr, path::PathBuf, process::ExitCode};
@@ -66,11 +68,24 @@ enum Command {
         #[arg(long, default_value = "model")]
         group_by: String,
     },
+    /// Train and evaluate the complexity router's classifier.
+    #[command(subcommand)]
+    Router(router_cmd::RouterCommand),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Router(command) => match router_cmd::run(command) {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::from(2)
+            }
+        },
         Command::Check { config } => match Config::load(&config) {
             Ok(c) => {
                 println!(

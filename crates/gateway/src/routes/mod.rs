@@ -5,6 +5,7 @@ pub mod chat;
 pub mod count_tokens;
 pub mod embeddings;
 pub mod models;
+pub mod route;
 
 use crate::{
     context::{RequestContext, RequestId},

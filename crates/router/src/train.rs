@@ -17,14 +17,18 @@ pub struct TrainOptions {
     pub steps: usize,
     /// Step size.
     pub learning_rate: f64,
+    /// Weight of a `complex` example's error against a `simple` one's: sending a complex
+    /// request to the cheap tier costs a wrong answer, the reverse only money.
+    pub complex_weight: f64,
 }
 
 impl Default for TrainOptions {
     fn default() -> Self {
         Self {
-            l2: 0.05,
+            l2: 0.1,
             steps: 3000,
             learning_rate: 0.3,
+            complex_weight: 1.5,
         }
     }
 }
@@ -75,7 +79,12 @@ pub fn fit(data: &[([f64; FEATURE_COUNT], bool)], options: TrainOptions) -> Mode
         let mut gb = 0.0;
         for (x, y) in &z {
             let p = sigmoid(b + (0..FEATURE_COUNT).map(|i| w[i] * x[i]).sum::<f64>());
-            let err = p - y;
+            let err = (p - y)
+                * if *y > 0.5 {
+                    options.complex_weight
+                } else {
+                    1.0
+                };
             for i in 0..FEATURE_COUNT {
                 gw[i] += err * x[i] / n;
             }
@@ -135,7 +144,8 @@ mod tests {
         let mut data = Vec::new();
         for i in 0..20 {
             let mut x = [0.0; FEATURE_COUNT];
-            x[0] = f64::from(i);
+            // Two groups with a gap between them; feature 1 is noise.
+            x[0] = f64::from(if i >= 10 { i + 10 } else { i });
             x[1] = f64::from(i % 3);
             data.push((x, i >= 10));
         }

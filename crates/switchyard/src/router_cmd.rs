@@ -30,6 +30,9 @@ pub enum RouterCommand {
         /// L2 penalty.
         #[arg(long, default_value_t = TrainOptions::default().l2)]
         l2: f64,
+        /// Weight of a complex example's error against a simple one's.
+        #[arg(long, default_value_t = TrainOptions::default().complex_weight)]
+        complex_weight: f64,
     },
     /// Accuracy, confusion matrix, complex-to-simple share and cost ratio on labelled
     /// prompts: k-fold cross-validation of the training procedure, and the given weights.
@@ -59,6 +62,9 @@ pub enum RouterCommand {
         /// L2 penalty of the cross-validated training.
         #[arg(long, default_value_t = TrainOptions::default().l2)]
         l2: f64,
+        /// Weight of a complex example's error in the cross-validated training.
+        #[arg(long, default_value_t = TrainOptions::default().complex_weight)]
+        complex_weight: f64,
     },
 }
 
@@ -70,6 +76,7 @@ pub fn run(command: RouterCommand) -> anyhow::Result<String> {
             out,
             no_extra,
             l2,
+            complex_weight,
         } => {
             let mut examples = Vec::new();
             let mut sources = Vec::new();
@@ -84,11 +91,12 @@ pub fn run(command: RouterCommand) -> anyhow::Result<String> {
             }
             let options = TrainOptions {
                 l2,
+                complex_weight,
                 ..TrainOptions::default()
             };
             let mut model = fit(&vectors(&examples), options);
             model.trained_on = format!(
-                "{} examples: {}; l2 {l2}",
+                "{} examples: {}; l2 {l2}, complex weight {complex_weight}",
                 examples.len(),
                 sources.join(", ")
             );
@@ -109,6 +117,7 @@ pub fn run(command: RouterCommand) -> anyhow::Result<String> {
             weights,
             output_tokens,
             l2,
+            complex_weight,
         } => {
             let dev = dataset::load(&data)?;
             let extra = if no_extra {
@@ -119,6 +128,7 @@ pub fn run(command: RouterCommand) -> anyhow::Result<String> {
             let router = router_of(config, &router, weights)?;
             let options = TrainOptions {
                 l2,
+                complex_weight,
                 ..TrainOptions::default()
             };
             let oof = cross_validate(&vectors(&dev), &vectors(&extra), k, options);

@@ -66,6 +66,19 @@ pub enum RouterCommand {
         #[arg(long, default_value_t = TrainOptions::default().complex_weight)]
         complex_weight: f64,
     },
+    /// Time the routing decision (features, classifier, policy) on a prompt of about
+    /// `tokens` tokens: a question over pasted code, as an IDE or agent sends it.
+    Bench {
+        /// Prompt size in (estimated) tokens.
+        #[arg(long, default_value_t = 4000)]
+        tokens: usize,
+        /// Timed decisions (after as many untimed warm-up decisions).
+        #[arg(long, default_value_t = 20000)]
+        iterations: usize,
+        /// Also compare the router's token estimate with o200k_base on these prompts.
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
 }
 
 /// Runs a router subcommand, returning what to print.
@@ -107,6 +120,17 @@ pub fn run(command: RouterCommand) -> anyhow::Result<String> {
                 out.display(),
                 examples.len()
             ))
+        }
+        RouterCommand::Bench {
+            tokens,
+            iterations,
+            data,
+        } => {
+            let mut out = bench(tokens, iterations)?;
+            if let Some(path) = data {
+                out.push_str(&estimate_error(&dataset::load(&path)?));
+            }
+            Ok(out)
         }
         RouterCommand::Eval {
             data,
@@ -188,4 +212,132 @@ fn router_of(
         router.model = Arc::new(Model::from_json(&text)?);
     }
     Ok(router)
+}
+
+/// Code that the benchmark prompt repeats (a realistic mix of definitions, nesting,
+/// strings and locks).
+const BENCH_CODE: &str = r#"impl Cache {
+    pub fn get(&self, key: &str) -> Option<Arc<Entry>> {
+        let shard = &self.shards[self.shard_of(key)];
+        let guard = shard.lock().unwrap_or_else(|e| e.into_inner());
+        match guard.get(key) {
+            Some(entry) if entry.expires_at > Instant::now() => Some(entry.clone()),
+            Some(_) => { self.stats.expired.fetch_add(1, Ordering::Relaxed); None }
+            None => { self.stats.misses.fetch_add(1, Ordering::Relaxed); None }
+        }
+    }
+}
+"#;
+
+/// CPU time of the calling thread: unlike wall time, not inflated when the scheduler
+/// gives the core to another process mid-decision (the machines here are shared).
+fn thread_cpu_time() -> std::time::Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec for the duration of the call.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    if rc != 0 {
+        return std::time::Duration::ZERO;
+    }
+    std::time::Duration::new(
+        u64::try_from(ts.tv_sec).unwrap_or(0),
+        u32::try_from(ts.tv_nsec).unwrap_or(0),
+    )
+}
+
+/// Median, p90, p99 and max of `times` in µs.
+fn quantiles(times: &mut [std::time::Duration]) -> String {
+    times.sort_unstable();
+    let at = |q: f64| {
+        let i = ((times.len().saturating_sub(1)) as f64 * q).round() as usize;
+        times.get(i).map_or(0.0, |d| d.as_secs_f64() * 1e6)
+    };
+    format!(
+        "median {:.1} µs, p90 {:.1} µs, p99 {:.1} µs, max {:.1} µs",
+        at(0.5),
+        at(0.9),
+        at(0.99),
+        at(1.0)
+    )
+}
+
+/// `switchyard router bench`.
+fn bench(tokens: usize, iterations: usize) -> anyhow::Result<String> {
+    use switchyard_protocol::{ChatRequest, Message, Role, WireFormat};
+    use switchyard_router::{RequestView, RouteHints};
+    let router = router_of(None, "auto", None)?;
+    let o200k = |text: &str| switchyard_analytics::count_tokens(text).unwrap_or(0) as usize;
+    let mut prompt = String::from(
+        "Under load this cache sometimes returns entries that were already invalidated. \
+         Find the race and fix it without a global lock.\n\n```rust\n",
+    );
+    while o200k(&prompt) < tokens {
+        prompt.push_str(BENCH_CODE);
+    }
+    prompt.push_str("```\n");
+    let mut request = ChatRequest::new(WireFormat::OpenAiChat, "auto");
+    request
+        .messages
+        .push(Message::text(Role::System, "You are a senior engineer."));
+    request
+        .messages
+        .push(Message::text(Role::User, prompt.clone()));
+    let decide = || {
+        let view = RequestView::of_chat(&request);
+        router.decide(&view, RouteHints::default())
+    };
+    for _ in 0..iterations.min(2000) {
+        std::hint::black_box(decide()?);
+    }
+    let mut wall = Vec::with_capacity(iterations);
+    let mut cpu = Vec::with_capacity(iterations);
+    let mut last = None;
+    for _ in 0..iterations.max(1) {
+        let (started, cpu_started) = (std::time::Instant::now(), thread_cpu_time());
+        let d = std::hint::black_box(decide()?);
+        cpu.push(thread_cpu_time().saturating_sub(cpu_started));
+        wall.push(started.elapsed());
+        last = Some(d);
+    }
+    // The real tokenizer on the same prompt, for comparison (why the router estimates).
+    let mut tokenizer = Vec::with_capacity(200);
+    for _ in 0..200 {
+        let started = thread_cpu_time();
+        std::hint::black_box(o200k(&prompt));
+        tokenizer.push(thread_cpu_time().saturating_sub(started));
+    }
+    let decision = last.map(|d| d.header_value()).unwrap_or_default();
+    Ok(format!(
+        "routing decision on a prompt of {} bytes, {} tokens (o200k_base), {} decisions:\n\
+         thread CPU time: {}\n\
+         wall time:       {}\n\
+         o200k_base token count of the same prompt (CPU): {}\n{decision}\n",
+        prompt.len(),
+        o200k(&prompt),
+        wall.len(),
+        quantiles(&mut cpu),
+        quantiles(&mut wall),
+        quantiles(&mut tokenizer),
+    ))
+}
+
+/// How far the router's token estimate is from `o200k_base` on `examples`.
+fn estimate_error(examples: &[Example]) -> String {
+    let (mut estimated, mut counted, mut abs_error) = (0usize, 0usize, 0.0f64);
+    for e in examples {
+        let est = switchyard_router::text::estimate_tokens(&e.prompt);
+        let real = switchyard_analytics::count_tokens(&e.prompt).unwrap_or(0) as usize;
+        estimated += est;
+        counted += real;
+        abs_error += (est as f64 - real as f64).abs() / real.max(1) as f64;
+    }
+    format!(
+        "token estimate vs o200k_base on {} prompts: total {estimated} vs {counted} ({:+.1} %), \
+         mean absolute error {:.1} % per prompt\n",
+        examples.len(),
+        100.0 * (estimated as f64 / counted.max(1) as f64 - 1.0),
+        100.0 * abs_error / examples.len().max(1) as f64
+    )
 }

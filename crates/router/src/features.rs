@@ -68,7 +68,8 @@ impl Task {
 /// What the router reads of a request, independent of its wire format.
 #[derive(Debug, Clone, Default)]
 pub struct RequestView {
-    /// The text of the last user message: the ask, with any code pasted into it.
+    /// The text of the last user message that has text: the ask, with any code pasted
+    /// into it.
     pub ask: String,
     /// Bytes of text in earlier messages (system prompt, earlier turns, tool results).
     pub history_bytes: usize,
@@ -94,7 +95,17 @@ impl RequestView {
 
     /// A view of a canonical chat request.
     pub fn of_chat(req: &ChatRequest) -> Self {
-        let last_user = req.messages.iter().rposition(|m| m.role == Role::User);
+        // The last user message with text: in an agent loop the latest user turns carry
+        // only tool results, and the ask is the one before them.
+        let has_text = |m: &switchyard_protocol::Message| {
+            m.content
+                .iter()
+                .any(|p| matches!(p, ContentPart::Text { text, .. } if !text.trim().is_empty()))
+        };
+        let last_user = req
+            .messages
+            .iter()
+            .rposition(|m| m.role == Role::User && has_text(m));
         let mut view = Self {
             turns: req.messages.len(),
             tools: req.tools.len(),
@@ -476,6 +487,30 @@ mod tests {
         assert_eq!(view.ask, "Rename x to y.");
         assert_eq!(view.turns, 2);
         assert_eq!(view.history_bytes, "You are a helpful assistant.".len());
+    }
+
+    #[test]
+    fn in_an_agent_loop_the_ask_is_the_last_user_text_not_a_tool_result() {
+        let mut req = ChatRequest::new(switchyard_protocol::WireFormat::Anthropic, "auto");
+        req.messages.push(switchyard_protocol::Message::text(
+            Role::User,
+            "Find the deadlock.",
+        ));
+        req.messages.push(switchyard_protocol::Message::text(
+            Role::Assistant,
+            "Reading the file.",
+        ));
+        let mut result = switchyard_protocol::Message::text(Role::User, "");
+        result.content = vec![ContentPart::ToolResult {
+            tool_call_id: "t1".into(),
+            content: vec![ContentPart::text("fn main() {}")],
+            is_error: false,
+            extra: Default::default(),
+        }];
+        req.messages.push(result);
+        let view = RequestView::of_chat(&req);
+        assert_eq!(view.ask, "Find the deadlock.");
+        assert_eq!(view.turns, 3);
     }
 
     #[test]

@@ -124,6 +124,12 @@ pub enum RouteError {
         /// Its tiers, comma-separated.
         known: String,
     },
+    /// The router has no tiers (config validation prevents it).
+    #[error("router `{router}` has no tiers")]
+    NoTiers {
+        /// The router.
+        router: String,
+    },
 }
 
 impl Router {
@@ -188,7 +194,11 @@ impl Router {
         }
         let up = tier > 0 || (pinned.is_none() && !capped && by_score > 0);
         why.extend(reasons(&self.model, &features, up, 3));
-        let chosen = &self.tiers[tier.min(self.tiers.len().saturating_sub(1))];
+        let Some(chosen) = self.tiers.get(tier) else {
+            return Err(RouteError::NoTiers {
+                router: self.name.to_string(),
+            });
+        };
         Ok(Decision {
             router: self.name.clone(),
             tier,

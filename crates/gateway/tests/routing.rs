@@ -3,6 +3,8 @@
 //! response says why in `x-switchyard-route`; `POST /v1/route` explains without calling a
 //! provider; a tier whose alias is down fails over only as that alias is configured to.
 
+#![cfg(test)]
+
 mod common;
 
 use common::{Harness, ALL_KINDS, CLIENT_KEY};

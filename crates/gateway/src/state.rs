@@ -190,12 +190,14 @@ impl AppState {
     }
 
     /// The routers of `config` with the shipped classifier; each tier's price is its
-    /// alias's first deployment's (what the cost cap and the savings compare).
+    /// alias's first deployment's, as configured or else from the built-in price table
+    /// (what the cost cap and `router eval` compare).
     pub fn routers_of(config: &Config) -> Result<HashMap<String, Arc<Router>>, String> {
         if config.routers.is_empty() {
             return Ok(HashMap::new());
         }
         let model = Arc::new(Model::shipped().map_err(|e| format!("router weights: {e}"))?);
+        let prices = Self::price_table(config);
         let mut out = HashMap::with_capacity(config.routers.len());
         for r in &config.routers {
             let tiers = r
@@ -207,13 +209,12 @@ impl AppState {
                         .iter()
                         .find(|m| m.alias == *alias)
                         .and_then(|m| m.deployments.first())
-                        .map(|d| d.price)
-                        .unwrap_or_default();
+                        .and_then(|d| prices.lookup(Some(&d.provider), &d.model));
                     Tier {
                         name: Arc::from(name.as_str()),
                         alias: Arc::from(alias.as_str()),
-                        input_per_mtok: price.input_per_mtok,
-                        output_per_mtok: price.output_per_mtok,
+                        input_per_mtok: price.map(|p| p.input),
+                        output_per_mtok: price.map(|p| p.output),
                     }
                 })
                 .collect();

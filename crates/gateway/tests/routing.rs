@@ -44,6 +44,14 @@ tier = "complex"
 
 [routers.guarded]
 tiers = { simple = "fast", complex = "strong-guarded" }
+
+# No configured prices: the cost cap reads the built-in price table.
+[models.mini]
+deployments = [{ provider = "mock-openai", model = "gpt-4o-mini" }]
+[models.sonnet]
+deployments = [{ provider = "mock-anthropic", model = "claude-sonnet-4-5" }]
+[routers.builtin]
+tiers = { simple = "mini", complex = "sonnet" }
 "#;
 
 const EASY: &str = "Write a Python function that returns the sum of the even numbers in a list.";
@@ -279,7 +287,10 @@ async fn an_unknown_router_is_a_404_listing_the_known_ones() {
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"]["code"], "router_not_found");
     let message = body["error"]["message"].as_str().unwrap();
-    assert!(message.contains("routers: auto, guarded"), "{message}");
+    assert!(
+        message.contains("routers: auto, builtin, guarded"),
+        "{message}"
+    );
 
     // Through the chat route the model list names the routers too.
     let r = ask(&h, &chat_with("smart", EASY), &[]).await;

@@ -198,6 +198,7 @@ impl AppState {
         }
         let model = Arc::new(Model::shipped().map_err(|e| format!("router weights: {e}"))?);
         let prices = Self::price_table(config);
+        switchyard_router::warm_up();
         let mut out = HashMap::with_capacity(config.routers.len());
         for r in &config.routers {
             let tiers = r

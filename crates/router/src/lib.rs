@@ -23,3 +23,9 @@ pub mod train;
 pub use classifier::Model;
 pub use features::{Features, RequestView, Task};
 pub use policy::{Decision, Pin, RouteError, RouteHints, Router, Rule, RuleMatch, Tier};
+
+/// Builds the lexicon matchers now rather than on the first request (a millisecond or so
+/// of one-time work that would otherwise land on that request's latency).
+pub fn warm_up() {
+    let _ = Features::extract(&RequestView::of_prompt("warm up: fn main() { lock(); }"));
+}

@@ -89,10 +89,11 @@ fn main() -> ExitCode {
         Command::Check { config } => match Config::load(&config) {
             Ok(c) => {
                 println!(
-                    "{}: OK ({} providers, {} model aliases)",
+                    "{}: OK ({} providers, {} model aliases, {} routers)",
                     c.origin,
                     c.providers.len(),
-                    c.models.len()
+                    c.models.len(),
+                    c.routers.len()
                 );
                 ExitCode::SUCCESS
             }

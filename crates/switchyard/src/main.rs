@@ -217,7 +217,8 @@ async fn serve(config_path: Option<PathBuf>, listen: Option<SocketAddr>) -> anyh
                         "DEMO MODE: no config file and none of OPENAI_API_KEY, ANTHROPIC_API_KEY, \
                          GEMINI_API_KEY is set, so answers are SIMULATED by built-in providers \
                          (simulated-openai, simulated-anthropic, simulated-gemini; see the \
-                         x-switchyard-provider header). Models: coder, fast, smart, or any name."
+                         x-switchyard-provider header). Models: coder, fast, smart, auto (routes between \
+                         fast and smart by complexity), or any name."
                     );
                     _demo_mock = Some(mock);
                     c

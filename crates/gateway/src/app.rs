@@ -4,6 +4,7 @@ use crate::{
     middleware::{authenticate, authenticate_admin, request_id},
     routes::{
         admin, chat, count_tokens, dashboard, embeddings, health, models, not_found, responses,
+        route,
     },
     state::AppState,
 };
@@ -34,6 +35,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/messages/count_tokens", post(count_tokens::count))
         .route("/v1/models", get(models::list))
         .route("/v1/embeddings", post(embeddings::create))
+        .route("/v1/route", post(route::explain))
         .route_layer(from_fn_with_state(state.clone(), authenticate))
         .route("/health", get(health))
         .fallback(not_found)

@@ -8,6 +8,17 @@ use std::{
 };
 use switchyard_protocol::{ErrorKind, Usage, WireFormat};
 use switchyard_providers::ProviderSettings;
+use switchyard_router::Decision;
+
+/// The routing headers a client sent: `x-switchyard-tier` pins a router's tier by name,
+/// `x-switchyard-max-cost` caps it by price (USD per million input tokens).
+#[derive(Debug, Clone, Default)]
+pub struct RouteHeaders {
+    /// `x-switchyard-tier`.
+    pub tier: Option<http::HeaderValue>,
+    /// `x-switchyard-max-cost`.
+    pub max_cost: Option<http::HeaderValue>,
+}
 
 /// The request id: the client's `x-request-id` if it sent a sane one, else generated.
 #[derive(Debug, Clone)]
@@ -39,6 +50,10 @@ pub struct RequestContext {
     pub received: Instant,
     /// The `model` the client sent.
     pub requested_model: Option<Arc<str>>,
+    /// The client's routing headers, if it sent any.
+    pub route_headers: Option<Box<RouteHeaders>>,
+    /// The router's decision, when a router planned the request.
+    pub route: Option<Box<Decision>>,
     /// The alias that served it (or was last tried).
     pub alias: Option<Arc<str>>,
     /// The alias that answered when it is a fallback of the requested one.
@@ -85,6 +100,8 @@ impl RequestContext {
             client_format,
             received,
             requested_model: None,
+            route_headers: None,
+            route: None,
             alias: None,
             fallback: None,
             provider: None,
@@ -114,6 +131,14 @@ impl RequestContext {
         self.endpoint = endpoint;
         self.client_key = parts.extensions.get::<ClientKey>().map(|k| k.0);
         self.traceparent = parts.headers.get("traceparent").cloned();
+        let tier = parts.headers.get("x-switchyard-tier");
+        let max_cost = parts.headers.get("x-switchyard-max-cost");
+        if tier.is_some() || max_cost.is_some() {
+            self.route_headers = Some(Box::new(RouteHeaders {
+                tier: tier.cloned(),
+                max_cost: max_cost.cloned(),
+            }));
+        }
     }
 
     /// Time spent in the gateway itself so far: total minus upstream waits.

@@ -114,6 +114,11 @@ fn respond_headers(ctx: &RequestContext, response: &mut Response) {
             headers.insert("x-switchyard-fallback", v);
         }
     }
+    if let Some(route) = &ctx.route {
+        if let Ok(v) = HeaderValue::from_str(&route.header_value()) {
+            headers.insert("x-switchyard-route", v);
+        }
+    }
     if ctx.attempts > 0 {
         headers.insert("x-switchyard-attempts", HeaderValue::from(ctx.attempts));
     }

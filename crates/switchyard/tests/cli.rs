@@ -70,7 +70,7 @@ fn check_accepts_a_valid_config() {
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.contains("OK (1 providers, 1 model aliases)"),
+        stdout.contains("OK (1 providers, 1 model aliases, 0 routers)"),
         "{stdout}"
     );
 }

@@ -7,11 +7,13 @@ mod env;
 mod limits;
 mod raw;
 mod resilience;
+mod routers;
 mod telemetry;
 
 pub use embedded::{demo_config, environment_config};
 pub use limits::ServerLimits;
 pub use resilience::{ResilienceConfig, RoutePolicy, Strategy, DEFAULT_RETRY_ON};
+pub use routers::RouterConfig;
 pub use telemetry::TelemetryConfig;
 
 use raw::{RawConfig, RawProvider};
@@ -60,6 +62,8 @@ pub struct Config {
     /// Which provider serves model names that are not aliases, by name prefix (first match
     /// wins; an empty prefix matches everything).
     pub passthrough: Vec<PassthroughRule>,
+    /// Routers clients may send as `model` (`[routers.NAME]`), in name order.
+    pub routers: Vec<RouterConfig>,
     /// Failover defaults and circuit breakers.
     pub resilience: ResilienceConfig,
     /// Request events, their store, prices and dashboard.
@@ -352,6 +356,8 @@ impl Validator<'_> {
                 provider: p,
             });
         }
+        let alias_names: Vec<&str> = models.iter().map(|m| m.alias.as_str()).collect();
+        let routers = self.routers(raw.routers, &alias_names, &api_keys)?;
         Ok(Config {
             origin: self.origin.to_owned(),
             server: ServerConfig {
@@ -376,6 +382,7 @@ impl Validator<'_> {
             providers,
             models,
             passthrough,
+            routers,
             resilience,
             analytics,
             telemetry,

@@ -15,6 +15,8 @@ pub(crate) struct RawConfig {
     #[serde(default)]
     pub models: BTreeMap<String, RawModel>,
     #[serde(default)]
+    pub routers: BTreeMap<String, super::routers::RawRouter>,
+    #[serde(default)]
     pub resilience: RawResilience,
     #[serde(default)]
     pub analytics: switchyard_analytics::AnalyticsConfig,

@@ -7,6 +7,7 @@ pub mod dashboard;
 pub mod embeddings;
 pub mod models;
 pub mod responses;
+pub mod route;
 
 use crate::{
     context::{RequestContext, RequestId},

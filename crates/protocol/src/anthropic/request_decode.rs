@@ -36,11 +36,14 @@ struct WireMessage {
     extra: Extras,
 }
 
+/// `system` is the `mid-conversation-system-2026-04-07` beta (Claude Code sends it): an
+/// instruction at its place in the conversation rather than in the top-level `system`.
 #[derive(Deserialize)]
 #[serde(rename_all = "lowercase")]
 enum WireRole {
     User,
     Assistant,
+    System,
 }
 
 /// A tool definition: a custom tool (no `type`, or `type: "custom"`) or a typed tool
@@ -108,6 +111,7 @@ pub fn decode_request(body: &[u8]) -> Result<ChatRequest, CodecError> {
             role: match m.role {
                 WireRole::User => Role::User,
                 WireRole::Assistant => Role::Assistant,
+                WireRole::System => Role::System,
             },
             content: m.content.0,
             name: None,

@@ -191,9 +191,11 @@ async fn serve(config_path: Option<PathBuf>, listen: Option<SocketAddr>) -> anyh
                     c
                 }
                 None => {
-                    let mock = switchyard_mock::MockServer::start(
-                        switchyard_mock::MockBehavior::default(),
-                    )
+                    // Demo answers: text and code, a tool call only when asked for.
+                    let mock = switchyard_mock::MockServer::start(switchyard_mock::MockBehavior {
+                        demo: true,
+                        ..switchyard_mock::MockBehavior::default()
+                    })
                     .await
                     .context("cannot start the built-in demo providers")?;
                     let c = demo_config(listen, &mock.url());

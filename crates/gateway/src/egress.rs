@@ -3,6 +3,7 @@
 //! complete (for streams, when the relay ends).
 
 use crate::{
+    access_log::RecordedByPipeline,
     context::RequestContext,
     error::{error_response, GatewayError},
     pipeline::{observe, Answer, EventSource, StreamAnswer},
@@ -13,6 +14,7 @@ use axum::{body::Body, response::Response};
 use bytes::Bytes;
 use http::{header, HeaderValue};
 use std::{convert::Infallible, sync::Arc};
+use switchyard_analytics::estimate_usage;
 use switchyard_protocol::{codec, codec::AnyStreamEncoder, BlockDelta, ErrorKind, StreamEvent};
 
 /// Bytes of SSE gathered into one body chunk at most.
@@ -27,7 +29,12 @@ pub fn respond(
     let format = ctx.client_format;
     let response = match result {
         Ok(Answer::Stream(answer)) => match AnyStreamEncoder::new(format, answer.include_usage) {
-            Ok(encoder) => return stream(state, ctx, *answer, encoder),
+            Ok(encoder) => {
+                // The body's size stands in for the input tokens at the stream's start
+                // until the upstream reports its count (see `with_input_estimate`).
+                let estimate = estimate_usage(ctx.input_bytes, 0).input_tokens;
+                return stream(state, ctx, *answer, encoder.with_input_estimate(estimate));
+            }
             Err(e) => error_response(format, &GatewayError::from(e), &mut ctx),
         },
         Ok(Answer::Complete(resp)) => match codec::encode_response(format, &resp) {
@@ -71,6 +78,7 @@ pub(crate) fn json_response(body: impl Into<Body>) -> Response {
 /// (streams do both in their relay instead).
 fn finish(state: &AppState, ctx: &mut RequestContext, mut response: Response) -> Response {
     respond_headers(ctx, &mut response);
+    response.extensions_mut().insert(RecordedByPipeline);
     observe::request_finished(state, ctx);
     response
 }
@@ -109,6 +117,7 @@ fn stream(
 ) -> Response {
     let mut response = Response::new(Body::empty());
     respond_headers(&ctx, &mut response);
+    response.extensions_mut().insert(RecordedByPipeline);
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
@@ -268,8 +277,8 @@ mod tests {
     use http_body_util::BodyExt as _;
     use std::time::Instant;
     use switchyard_protocol::{
-        canonical::replay::events_of, ChatRequest, ChatResponse, ContentPart, StopReason,
-        Usage, WireFormat,
+        canonical::replay::events_of, ChatRequest, ChatResponse, ContentPart, StopReason, Usage,
+        WireFormat,
     };
 
     fn answer() -> ChatResponse {
@@ -322,11 +331,18 @@ mod tests {
                     chunks.push(data);
                 }
             }
-            assert_eq!(chunks.len(), 1, "{format:?}: one write for the whole replay");
+            assert_eq!(
+                chunks.len(),
+                1,
+                "{format:?}: one write for the whole replay"
+            );
             let text = std::str::from_utf8(&chunks[0]).unwrap();
             assert!(text.contains("fn main() {}"), "{text}");
             assert!(text.contains("cargo test"), "{text}");
-            assert!(text.contains(terminal), "{format:?} ends with its terminal event: {text}");
+            assert!(
+                text.contains(terminal),
+                "{format:?} ends with its terminal event: {text}"
+            );
         }
     }
 }

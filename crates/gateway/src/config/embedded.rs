@@ -43,6 +43,7 @@ fn server(listen: SocketAddr, lookup: &dyn Fn(&str) -> Option<String>) -> Server
         max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
         admin_key: lookup("SWITCHYARD_ADMIN_KEY").filter(|k| !k.is_empty()),
+        access_log: true,
     }
 }
 

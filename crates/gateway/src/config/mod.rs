@@ -81,6 +81,9 @@ pub struct ServerConfig {
     /// Key for the dashboard, analytics API, metrics and admin endpoints; when unset they
     /// take the client keys (or are open when there are none).
     pub admin_key: Option<String>,
+    /// Whether every request gets an access log line (`server.access_log`, default on):
+    /// method, path, status, alias, provider, attempts, duration and a 4xx's reason.
+    pub access_log: bool,
 }
 
 /// A model alias and the deployments that can serve it, in order of preference.
@@ -352,6 +355,7 @@ impl Validator<'_> {
                     None => DEFAULT_SHUTDOWN_GRACE,
                 },
                 admin_key,
+                access_log: raw.server.access_log.unwrap_or(true),
             },
             providers,
             models,

@@ -62,6 +62,7 @@ pub(crate) struct RawServer {
     pub default_provider: Option<String>,
     pub shutdown_grace_ms: Option<u64>,
     pub admin_key: Option<String>,
+    pub access_log: Option<bool>,
 }
 
 /// `[providers.NAME]`.

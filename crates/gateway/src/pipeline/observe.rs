@@ -1,8 +1,9 @@
-//! Observe stage: what the request did becomes its analytics event, metrics, trace span
-//! and, at debug level, a log line. Events and spans only queue (their writers run off the
+//! Observe stage: what the request did becomes its analytics event, metrics, trace span,
+//! access log line and, at debug level, a detailed log line. Events and spans only queue (their writers run off the
 //! request path). Never prompt text or keys.
 
 use crate::{
+    access_log::{self, AccessEntry},
     context::RequestContext,
     state::AppState,
     transcript::{completion_text, prompt_text, RequestTexts},
@@ -58,6 +59,19 @@ pub fn request_finished(state: &AppState, ctx: &mut RequestContext) {
     }
     if let Some(telemetry) = &state.telemetry {
         telemetry.record(ctx);
+    }
+    if state.config.server.access_log {
+        access_log::write(&AccessEntry {
+            request_id: &ctx.request_id.0,
+            method: &ctx.method,
+            uri: &ctx.uri,
+            status: ctx.status,
+            alias: ctx.alias.as_deref(),
+            provider: ctx.provider_name(),
+            attempts: ctx.attempts,
+            duration: ctx.received.elapsed(),
+            refusal: ctx.refusal.as_deref(),
+        });
     }
     if tracing::enabled!(tracing::Level::DEBUG) {
         let usage = ctx.usage.unwrap_or_default();

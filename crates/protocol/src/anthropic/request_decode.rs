@@ -2,8 +2,8 @@
 
 use super::block_decode::WireContent;
 use crate::{
-    from_json_slice, ChatRequest, CodecError, Extras, FunctionTool, Message, Role, Tool,
-    ToolChoice, WireFormat,
+    from_json_slice, ChatRequest, CodecError, Extras, FunctionTool, Message, ResponseFormat, Role,
+    Tool, ToolChoice, WireFormat,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -153,10 +153,26 @@ pub fn decode_request(body: &[u8]) -> Result<ChatRequest, CodecError> {
                 .insert("metadata".to_owned(), Value::Object(metadata));
         }
     }
+    req.response_format = structured_output(&req.extra);
     req.stream = w.stream.unwrap_or(false);
     // Anthropic streams always report usage.
     req.stream_include_usage = req.stream;
     Ok(req)
+}
+
+/// The canonical form of `output_config.format` (structured outputs: Claude Code asks for
+/// its session titles this way), so that other formats ask for the same JSON. The field
+/// itself stays in `extra`: an Anthropic upstream gets it as sent.
+fn structured_output(extra: &Extras) -> Option<ResponseFormat> {
+    let format = extra.get("output_config")?.get("format")?;
+    match format.get("type")?.as_str()? {
+        "json_schema" => Some(ResponseFormat::JsonSchema {
+            name: "output".to_owned(),
+            schema: format.get("schema")?.clone(),
+            strict: None,
+        }),
+        _ => None,
+    }
 }
 
 /// A custom tool becomes a function tool; a typed tool is kept verbatim.

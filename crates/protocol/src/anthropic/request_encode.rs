@@ -175,7 +175,16 @@ pub fn encode_request(
     let own = req.source == WireFormat::Anthropic;
     let extras = req.extras_for(WireFormat::Anthropic);
 
-    let instruction = json_instruction(req.response_format.as_ref())?.map(ContentPart::text);
+    // A client's own `output_config.format` goes upstream as it is (in the extras); the
+    // instruction stands in for structured output only when the request has no such field.
+    let native_format = extras
+        .and_then(|e| e.get("output_config"))
+        .is_some_and(|c| c.get("format").is_some());
+    let instruction = if native_format {
+        None
+    } else {
+        json_instruction(req.response_format.as_ref())?.map(ContentPart::text)
+    };
     let system = system_out(&req.messages, own, instruction.as_ref());
     let messages = messages_out(&req.messages, own);
 

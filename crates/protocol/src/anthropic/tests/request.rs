@@ -282,6 +282,35 @@ fn mid_conversation_system_messages_keep_their_place() {
 }
 
 #[test]
+fn output_config_format_is_structured_output_for_every_format() {
+    let schema = json!({"type": "object", "properties": {"title": {"type": "string"}}, "required": ["title"]});
+    let body = json!({
+        "model": "m", "max_tokens": 100,
+        "messages": [{"role": "user", "content": "Title this session"}],
+        "output_config": {"effort": "high", "format": {"type": "json_schema", "schema": schema}}
+    });
+    let req = decode_request(body.to_string().as_bytes()).unwrap();
+    assert_eq!(
+        req.response_format,
+        Some(ResponseFormat::JsonSchema {
+            name: "output".into(),
+            schema: schema.clone(),
+            strict: None
+        })
+    );
+    // To Anthropic: the field as sent, no stand-in instruction in the system prompt.
+    let sent = encode_json(&req, "m");
+    assert_eq!(sent["output_config"], body["output_config"]);
+    assert!(sent.get("system").is_none(), "{sent}");
+    // To OpenAI: a json_schema response format.
+    let openai: Value =
+        serde_json::from_slice(&crate::openai::encode_request(&req, "gpt").unwrap()).unwrap();
+    assert_eq!(openai["response_format"]["type"], "json_schema");
+    assert_eq!(openai["response_format"]["json_schema"]["schema"], schema);
+    assert!(openai.get("output_config").is_none());
+}
+
+#[test]
 fn system_messages_of_other_clients_are_hoisted() {
     // An OpenAI client cannot have negotiated the mid-conversation beta.
     let mut req = ChatRequest::new(WireFormat::OpenAiChat, "m");

@@ -4,6 +4,8 @@
 //! The lines are captured by a `tracing` subscriber installed once for this test binary;
 //! each test finds its own lines by the `x-request-id` it sends.
 
+#![cfg(test)]
+
 mod common;
 
 use common::{Harness, ALL_KINDS, CLIENT_KEY};

@@ -4,6 +4,8 @@
 //! lossless; other formats get a valid request with the system text folded in and the
 //! Anthropic-only fields left out.
 
+#![cfg(test)]
+
 mod common;
 
 use common::{sse_frames, Harness, ALL_KINDS, CLIENT_KEY};

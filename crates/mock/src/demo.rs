@@ -12,21 +12,47 @@ use serde_json::{Map, Value};
 
 use crate::reply::{first_chars, Answer, Prompt, ToolSpec};
 
-/// Languages recognised in a request: (words that name it, code fence tag, file extension,
-/// a hello-world program).
-const LANGUAGES: [(&[&str], &str, &str, &str); 12] = [
-    (&["python", "py"], "python", "py", "def main() -> None:\n    print(\"Hello, world!\")\n\n\nif __name__ == \"__main__\":\n    main()\n"),
-    (&["rust", "rs"], "rust", "rs", "fn main() {\n    println!(\"Hello, world!\");\n}\n"),
-    (&["typescript", "ts"], "typescript", "ts", "function main(): void {\n  console.log(\"Hello, world!\");\n}\n\nmain();\n"),
-    (&["javascript", "js", "node"], "javascript", "js", "function main() {\n  console.log(\"Hello, world!\");\n}\n\nmain();\n"),
-    (&["golang"], "go", "go", "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(\"Hello, world!\")\n}\n"),
-    (&["java"], "java", "java", "public class Main {\n    public static void main(String[] args) {\n        System.out.println(\"Hello, world!\");\n    }\n}\n"),
-    (&["c++", "cpp"], "cpp", "cpp", "#include <iostream>\n\nint main() {\n    std::cout << \"Hello, world!\" << std::endl;\n    return 0;\n}\n"),
-    (&["c"], "c", "c", "#include <stdio.h>\n\nint main(void) {\n    printf(\"Hello, world!\\n\");\n    return 0;\n}\n"),
-    (&["ruby", "rb"], "ruby", "rb", "def main\n  puts \"Hello, world!\"\nend\n\nmain\n"),
-    (&["bash", "shell", "sh"], "bash", "sh", "#!/usr/bin/env bash\nset -euo pipefail\n\necho \"Hello, world!\"\n"),
-    (&["kotlin", "kt"], "kotlin", "kt", "fun main() {\n    println(\"Hello, world!\")\n}\n"),
-    (&["sql"], "sql", "sql", "SELECT 'Hello, world!' AS greeting;\n"),
+/// A language the demo writes code in.
+#[derive(Debug)]
+struct Language {
+    /// Words that name it.
+    names: &'static [&'static str],
+    /// Code fence tag.
+    fence: &'static str,
+    /// File extension.
+    extension: &'static str,
+    /// A hello-world program.
+    hello: &'static str,
+}
+
+const fn lang(
+    names: &'static [&'static str],
+    fence: &'static str,
+    extension: &'static str,
+    hello: &'static str,
+) -> Language {
+    Language {
+        names,
+        fence,
+        extension,
+        hello,
+    }
+}
+
+/// Languages recognised in a request, the first named one wins.
+const LANGUAGES: [Language; 12] = [
+    lang(&["python", "py"], "python", "py", "def main() -> None:\n    print(\"Hello, world!\")\n\n\nif __name__ == \"__main__\":\n    main()\n"),
+    lang(&["rust", "rs"], "rust", "rs", "fn main() {\n    println!(\"Hello, world!\");\n}\n"),
+    lang(&["typescript", "ts"], "typescript", "ts", "function main(): void {\n  console.log(\"Hello, world!\");\n}\n\nmain();\n"),
+    lang(&["javascript", "js", "node"], "javascript", "js", "function main() {\n  console.log(\"Hello, world!\");\n}\n\nmain();\n"),
+    lang(&["golang"], "go", "go", "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(\"Hello, world!\")\n}\n"),
+    lang(&["java"], "java", "java", "public class Main {\n    public static void main(String[] args) {\n        System.out.println(\"Hello, world!\");\n    }\n}\n"),
+    lang(&["c++", "cpp"], "cpp", "cpp", "#include <iostream>\n\nint main() {\n    std::cout << \"Hello, world!\" << std::endl;\n    return 0;\n}\n"),
+    lang(&["c"], "c", "c", "#include <stdio.h>\n\nint main(void) {\n    printf(\"Hello, world!\\n\");\n    return 0;\n}\n"),
+    lang(&["ruby", "rb"], "ruby", "rb", "def main\n  puts \"Hello, world!\"\nend\n\nmain\n"),
+    lang(&["bash", "shell", "sh"], "bash", "sh", "#!/usr/bin/env bash\nset -euo pipefail\n\necho \"Hello, world!\"\n"),
+    lang(&["kotlin", "kt"], "kotlin", "kt", "fun main() {\n    println(\"Hello, world!\")\n}\n"),
+    lang(&["sql"], "sql", "sql", "SELECT 'Hello, world!' AS greeting;\n"),
 ];
 
 /// Said in every text answer, so that nobody mistakes the demo for a model.
@@ -89,12 +115,7 @@ fn without_reminders(text: &str) -> String {
 struct Facts<'a> {
     request: &'a str,
     intent: Intent,
-    language: Option<&'static (
-        &'static [&'static str],
-        &'static str,
-        &'static str,
-        &'static str,
-    )>,
+    language: Option<&'static Language>,
     /// The working directory named in the system prompt, for tools that want absolute paths.
     workdir: Option<&'a str>,
 }
@@ -105,7 +126,7 @@ impl<'a> Facts<'a> {
         let language = file
             .as_deref()
             .and_then(|f| f.rsplit_once('.'))
-            .and_then(|(_, ext)| LANGUAGES.iter().find(|l| l.2 == ext))
+            .and_then(|(_, ext)| LANGUAGES.iter().find(|l| l.extension == ext))
             .or_else(|| language_named(request));
         Self {
             request,
@@ -116,7 +137,7 @@ impl<'a> Facts<'a> {
     }
 
     fn code(&self) -> &'static str {
-        self.language.map_or("Hello, world!\n", |l| l.3)
+        self.language.map_or("Hello, world!\n", |l| l.hello)
     }
 
     /// `path` made absolute against the working directory when the tool wants that.
@@ -140,20 +161,13 @@ fn words(text: &str) -> impl Iterator<Item = String> + '_ {
 }
 
 /// The language the request names, if any.
-fn language_named(
-    text: &str,
-) -> Option<&'static (
-    &'static [&'static str],
-    &'static str,
-    &'static str,
-    &'static str,
-)> {
+fn language_named(text: &str) -> Option<&'static Language> {
     let said: Vec<String> = words(text).collect();
     // "go" is too common a word to name Go on its own.
     let go = said.windows(2).any(|w| w[0] == "in" && w[1] == "go");
-    LANGUAGES.iter().find(|(names, fence, ..)| {
-        names.iter().any(|n| said.iter().any(|w| w == n)) || (go && *fence == "go")
-    })
+    LANGUAGES
+        .iter()
+        .find(|l| l.names.iter().any(|n| said.iter().any(|w| w == n)) || (go && l.fence == "go"))
 }
 
 /// A file name in the request: a word with a short alphanumeric extension (`hello.py`,
@@ -351,7 +365,7 @@ fn string_for(name: &str, schema: &Value, facts: &Facts<'_>) -> String {
     };
     if lower.contains("path") || lower.contains("file") {
         let path = file.map_or_else(
-            || format!("hello.{}", facts.language.map_or("txt", |l| l.2)),
+            || format!("hello.{}", facts.language.map_or("txt", |l| l.extension)),
             str::to_owned,
         );
         return facts.path(&path, described("absolute"));
@@ -389,13 +403,13 @@ fn string_for(name: &str, schema: &Value, facts: &Facts<'_>) -> String {
 /// Plain text with a code block in the language asked for.
 fn text_answer(request: &str) -> String {
     match language_named(request) {
-        Some((_, fence, _, code)) => format!(
-            "Here is a small {fence} program:\n\n```{fence}\n{code}```\n\n{DEMO_NOTE}"
+        Some(Language { fence, hello, .. }) => format!(
+            "Here is a small {fence} program:\n\n```{fence}\n{hello}```\n\n{DEMO_NOTE}"
         ),
         None => format!(
             "You asked: \"{}\". Here is what an answer with code looks like:\n\n```python\n{}```\n\n{DEMO_NOTE}",
             first_chars(request, 80),
-            LANGUAGES[0].3
+            LANGUAGES[0].hello
         ),
     }
 }

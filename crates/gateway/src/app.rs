@@ -25,7 +25,7 @@ pub fn router(state: Arc<AppState>) -> Router {
                 .with_state(state.clone()),
         )
         .route_layer(from_fn_with_state(state.clone(), authenticate_admin));
-    let access_log = state.config.server.access_log;
+    let access_log = state.access_log.is_some();
     let routes = Router::new()
         .route("/v1/chat/completions", post(chat::chat_completions))
         .route("/chat/completions", post(chat::chat_completions))

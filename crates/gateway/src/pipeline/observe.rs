@@ -3,7 +3,7 @@
 //! request path). Never prompt text or keys.
 
 use crate::{
-    access_log::{self, AccessEntry},
+    access_log::AccessRecord,
     context::RequestContext,
     state::AppState,
     transcript::{completion_text, prompt_text, RequestTexts},
@@ -60,17 +60,18 @@ pub fn request_finished(state: &AppState, ctx: &mut RequestContext) {
     if let Some(telemetry) = &state.telemetry {
         telemetry.record(ctx);
     }
-    if state.config.server.access_log {
-        access_log::write(&AccessEntry {
-            request_id: &ctx.request_id.0,
-            method: &ctx.method,
-            uri: &ctx.uri,
+    if let Some(writer) = &state.access_log {
+        // The request ends here: its URI and refusal move into the record.
+        writer.record(AccessRecord {
+            request_id: ctx.request_id.0.clone(),
+            method: ctx.method.clone(),
+            uri: std::mem::take(&mut ctx.uri),
             status: ctx.status,
-            alias: ctx.alias.as_deref(),
-            provider: ctx.provider_name(),
+            alias: ctx.alias.clone(),
+            provider: ctx.provider.as_ref().map(|p| p.name.clone()),
             attempts: ctx.attempts,
             duration: ctx.received.elapsed(),
-            refusal: ctx.refusal.as_deref(),
+            refusal: ctx.refusal.take(),
         });
     }
     if tracing::enabled!(tracing::Level::DEBUG) {

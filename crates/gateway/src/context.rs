@@ -36,6 +36,12 @@ pub struct RequestContext {
     pub request_id: RequestId,
     /// The route, e.g. `/v1/chat/completions`.
     pub endpoint: &'static str,
+    /// The request's method (for the access log).
+    pub method: http::Method,
+    /// The request's URI as the client sent it (for the access log, which redacts it).
+    pub uri: http::Uri,
+    /// Why a request was refused (a 4xx's message), for the access log.
+    pub refusal: Option<Box<str>>,
     /// Wall-clock time of receipt (for the analytics event).
     pub received_at: SystemTime,
     /// The client key used, if keys are configured.
@@ -93,6 +99,9 @@ impl RequestContext {
         Self {
             request_id,
             endpoint: "",
+            method: http::Method::GET,
+            uri: http::Uri::default(),
+            refusal: None,
             received_at: SystemTime::now(),
             client_key: None,
             input_bytes: 0,
@@ -126,9 +135,11 @@ impl RequestContext {
         self.upstream_model = Some(model.clone());
     }
 
-    /// Fills what the request's own parts say: endpoint, client key, body size.
+    /// Fills what the request's own parts say: endpoint, method, URI, client key, trace parent.
     pub fn from_parts(&mut self, endpoint: &'static str, parts: &http::request::Parts) {
         self.endpoint = endpoint;
+        self.method = parts.method.clone();
+        self.uri = parts.uri.clone();
         self.client_key = parts.extensions.get::<ClientKey>().map(|k| k.0);
         self.traceparent = parts.headers.get("traceparent").cloned();
         let tier = parts.headers.get("x-switchyard-tier");

@@ -2,6 +2,7 @@
 //! of every deployment.
 
 use crate::{
+    access_log::AccessLogWriter,
     config::{Config, Price, RoutePolicy},
     resilience::DeploymentHealth,
     telemetry::Telemetry,
@@ -84,6 +85,8 @@ pub struct AppState {
     pub key_hashes: Vec<Arc<str>>,
     /// The OTLP trace exporter, when `[telemetry]` sets an endpoint.
     pub telemetry: Option<Telemetry>,
+    /// The access log's writer, unless `server.access_log = false`.
+    pub access_log: Option<AccessLogWriter>,
 }
 
 impl AppState {
@@ -176,6 +179,11 @@ impl AppState {
             .iter()
             .map(|k| Arc::from(analytics.hash_key(k)))
             .collect();
+        let access_log = if config.server.access_log {
+            AccessLogWriter::start()
+        } else {
+            None
+        };
         Ok(Arc::new(Self {
             config,
             providers,
@@ -186,6 +194,7 @@ impl AppState {
             analytics,
             key_hashes,
             telemetry,
+            access_log,
         }))
     }
 

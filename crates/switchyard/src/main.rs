@@ -183,8 +183,12 @@ fn init_tracing(level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .or_else(|_| tracing_subscriber::EnvFilter::try_new(level))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Colours only for a person at a terminal: a log file (or a collector) gets plain lines,
+    // which the access log's one line per request keeps short.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
         .with_writer(std::io::stderr)
         .init();
 }
@@ -207,9 +211,11 @@ async fn serve(config_path: Option<PathBuf>, listen: Option<SocketAddr>) -> anyh
                     c
                 }
                 None => {
-                    let mock = switchyard_mock::MockServer::start(
-                        switchyard_mock::MockBehavior::default(),
-                    )
+                    // Demo answers: text and code, a tool call only when asked for.
+                    let mock = switchyard_mock::MockServer::start(switchyard_mock::MockBehavior {
+                        demo: true,
+                        ..switchyard_mock::MockBehavior::default()
+                    })
                     .await
                     .context("cannot start the built-in demo providers")?;
                     let c = demo_config(listen, &mock.url());

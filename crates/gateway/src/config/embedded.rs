@@ -45,6 +45,7 @@ fn server(listen: SocketAddr, lookup: &dyn Fn(&str) -> Option<String>) -> Server
         stream_keepalive: DEFAULT_STREAM_KEEPALIVE,
         admin_key: lookup("SWITCHYARD_ADMIN_KEY").filter(|k| !k.is_empty()),
         limits: super::ServerLimits::default(),
+        access_log: true,
     }
 }
 

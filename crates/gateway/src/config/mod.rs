@@ -95,6 +95,9 @@ pub struct ServerConfig {
     pub admin_key: Option<String>,
     /// Slow-client timeouts, the connection cap and the `count_tokens` body limit.
     pub limits: ServerLimits,
+    /// Whether every request gets an access log line (`server.access_log`, default on):
+    /// method, path, status, alias, provider, attempts, duration and a 4xx's reason.
+    pub access_log: bool,
 }
 
 /// A model alias and the deployments that can serve it, in order of preference.
@@ -378,6 +381,7 @@ impl Validator<'_> {
                 },
                 admin_key,
                 limits,
+                access_log: raw.server.access_log.unwrap_or(true),
             },
             providers,
             models,

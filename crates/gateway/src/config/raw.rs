@@ -70,6 +70,7 @@ pub(crate) struct RawServer {
     pub body_idle_timeout_ms: Option<u64>,
     pub max_connections: Option<u64>,
     pub count_tokens_max_body_bytes: Option<u64>,
+    pub access_log: Option<bool>,
 }
 
 /// `[providers.NAME]`.

@@ -1,8 +1,9 @@
-//! Observe stage: what the request did becomes its analytics event, metrics, trace span
-//! and, at debug level, a log line. Events and spans only queue (their writers run off the
+//! Observe stage: what the request did becomes its analytics event, metrics, trace span,
+//! access log line and, at debug level, a detailed log line. Events and spans only queue (their writers run off the
 //! request path). Never prompt text or keys.
 
 use crate::{
+    access_log::AccessRecord,
     context::RequestContext,
     state::AppState,
     transcript::{completion_text, prompt_text, RequestTexts},
@@ -58,6 +59,20 @@ pub fn request_finished(state: &AppState, ctx: &mut RequestContext) {
     }
     if let Some(telemetry) = &state.telemetry {
         telemetry.record(ctx);
+    }
+    if let Some(writer) = &state.access_log {
+        // The request ends here: its URI and refusal move into the record.
+        writer.record(AccessRecord {
+            request_id: ctx.request_id.0.clone(),
+            method: ctx.method.clone(),
+            uri: std::mem::take(&mut ctx.uri),
+            status: ctx.status,
+            alias: ctx.alias.clone(),
+            provider: ctx.provider.as_ref().map(|p| p.name.clone()),
+            attempts: ctx.attempts,
+            duration: ctx.received.elapsed(),
+            refusal: ctx.refusal.take(),
+        });
     }
     if tracing::enabled!(tracing::Level::DEBUG) {
         let usage = ctx.usage.unwrap_or_default();

@@ -1,9 +1,11 @@
 //! The axum application and the server loop.
 
 use crate::{
+    access_log,
     middleware::{authenticate, authenticate_admin, request_id},
     routes::{
         admin, chat, count_tokens, dashboard, embeddings, health, models, not_found, responses,
+        root, route,
     },
     state::AppState,
 };
@@ -25,7 +27,8 @@ pub fn router(state: Arc<AppState>) -> Router {
                 .with_state(state.clone()),
         )
         .route_layer(from_fn_with_state(state.clone(), authenticate_admin));
-    Router::new()
+    let access_log = state.access_log.is_some();
+    let routes = Router::new()
         .route("/v1/chat/completions", post(chat::chat_completions))
         .route("/chat/completions", post(chat::chat_completions))
         .route("/v1/responses", post(responses::create))
@@ -34,13 +37,23 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/messages/count_tokens", post(count_tokens::count))
         .route("/v1/models", get(models::list))
         .route("/v1/embeddings", post(embeddings::create))
+        .route("/v1/route", post(route::explain))
         .route_layer(from_fn_with_state(state.clone(), authenticate))
         .route("/health", get(health))
+        // Claude Code probes `HEAD /` before its first request; `get` answers HEAD too.
+        .route("/", get(root))
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
-        .with_state(state)
-        .merge(admin)
-        .layer(from_fn(request_id))
+        .with_state(state.clone())
+        .merge(admin);
+    // Inside `request_id`, so that the line carries the id; absent when off, so that
+    // turning it off costs nothing.
+    let routes = if access_log {
+        routes.layer(from_fn_with_state(state, access_log::layer))
+    } else {
+        routes
+    };
+    routes.layer(from_fn(request_id))
 }
 
 /// Serves until `shutdown` resolves, then stops accepting and lets in-flight requests

@@ -3,6 +3,7 @@
 //! complete (for streams, when the relay ends).
 
 use crate::{
+    access_log::RecordedByPipeline,
     context::RequestContext,
     error::{error_response, GatewayError},
     pipeline::{observe, Answer, EventSource, StreamAnswer},
@@ -13,6 +14,7 @@ use axum::{body::Body, response::Response};
 use bytes::Bytes;
 use http::{header, HeaderValue};
 use std::{convert::Infallible, sync::Arc};
+use switchyard_analytics::estimate_usage;
 use switchyard_protocol::{
     codec, codec::AnyStreamEncoder, responses::Echo, BlockDelta, ErrorKind, StreamEvent,
 };
@@ -45,7 +47,12 @@ pub fn respond_echoing(
     let response = match result {
         Ok(Answer::Stream(answer)) => {
             match AnyStreamEncoder::echoing(format, answer.include_usage, echo) {
-                Ok(encoder) => return stream(state, ctx, answer, encoder),
+                Ok(encoder) => {
+                    // The body's size stands in for the input tokens at the stream's start
+                    // until the upstream reports its count (see `with_input_estimate`).
+                    let estimate = estimate_usage(ctx.input_bytes, 0).input_tokens;
+                    return stream(state, ctx, answer, encoder.with_input_estimate(estimate));
+                }
                 Err(e) => error_response(format, &GatewayError::from(e), &mut ctx),
             }
         }
@@ -92,6 +99,7 @@ pub(crate) fn json_response(body: impl Into<Body>) -> Response {
 /// (streams do both in their relay instead).
 fn finish(state: &AppState, ctx: &mut RequestContext, mut response: Response) -> Response {
     respond_headers(ctx, &mut response);
+    response.extensions_mut().insert(RecordedByPipeline);
     observe::request_finished(state, ctx);
     response
 }
@@ -114,6 +122,11 @@ fn respond_headers(ctx: &RequestContext, response: &mut Response) {
             headers.insert("x-switchyard-fallback", v);
         }
     }
+    if let Some(route) = &ctx.route {
+        if let Ok(v) = HeaderValue::from_str(&route.header_value()) {
+            headers.insert("x-switchyard-route", v);
+        }
+    }
     if ctx.attempts > 0 {
         headers.insert("x-switchyard-attempts", HeaderValue::from(ctx.attempts));
     }
@@ -130,6 +143,7 @@ fn stream(
 ) -> Response {
     let mut response = Response::new(Body::empty());
     respond_headers(&ctx, &mut response);
+    response.extensions_mut().insert(RecordedByPipeline);
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,

@@ -2,6 +2,7 @@
 //! (decode -> plan -> cache -> execute with failover -> validate -> encode -> observe); see
 //! [`pipeline`] and `docs/architecture.md`.
 
+pub mod access_log;
 mod app;
 pub mod config;
 pub mod context;

@@ -38,6 +38,7 @@
 
 mod anthropic;
 mod behavior;
+mod demo;
 mod gemini;
 mod openai;
 mod reply;

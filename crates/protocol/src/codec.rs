@@ -158,6 +158,16 @@ impl AnyStreamEncoder {
         }
     }
 
+    /// Sets the input tokens reported at the start of a stream whose upstream reports its
+    /// count only at the end (used by formats that report input usage up front: Anthropic).
+    #[must_use]
+    pub fn with_input_estimate(self, input_tokens: u64) -> Self {
+        match self {
+            Self::Anthropic(e) => Self::Anthropic(e.with_input_estimate(input_tokens)),
+            other => other,
+        }
+    }
+
     /// Appends the SSE frames for `event`.
     pub fn encode(&mut self, event: &StreamEvent, out: &mut Vec<u8>) -> Result<(), CodecError> {
         match self {

@@ -162,6 +162,9 @@ impl Provider {
         fwd: &CallOptions<'_>,
     ) -> Result<reqwest::RequestBuilder, ProviderError> {
         let s = &self.settings;
+        if req.source != self.wire_format() && tracing::enabled!(tracing::Level::DEBUG) {
+            log_dropped_fields(s, req, self.wire_format());
+        }
         match &self.backend {
             Backend::OpenAi(p) => p.chat_request(s, req, model),
             Backend::Azure(p) => p.chat_request(s, req, model),
@@ -286,4 +289,34 @@ impl Provider {
             .await
             .map_err(redact)
     }
+}
+
+/// Says at debug level which of the client's own fields a request to a provider of another
+/// format leaves out (e.g. Anthropic `thinking`, `output_config`, `context_management` sent
+/// to OpenAI): field names and counts only, never their values.
+fn log_dropped_fields(settings: &ProviderSettings, req: &ChatRequest, target: WireFormat) {
+    let fields: Vec<&str> = req.extra.keys().map(String::as_str).collect();
+    let foreign_blocks = req
+        .messages
+        .iter()
+        .flat_map(|m| &m.content)
+        .filter(|p| matches!(p, switchyard_protocol::ContentPart::Other { .. }))
+        .count();
+    let foreign_tools = req
+        .tools
+        .iter()
+        .filter(|t| matches!(t, switchyard_protocol::Tool::Other { .. }))
+        .count();
+    if fields.is_empty() && foreign_blocks == 0 && foreign_tools == 0 {
+        return;
+    }
+    tracing::debug!(
+        provider = &*settings.name,
+        client_format = req.source.as_str(),
+        upstream_format = target.as_str(),
+        dropped_fields = ?fields,
+        dropped_blocks = foreign_blocks,
+        dropped_tools = foreign_tools,
+        "fields of the client's format that the upstream's format has no place for are left out"
+    );
 }

@@ -45,6 +45,7 @@ fn server(listen: SocketAddr, lookup: &dyn Fn(&str) -> Option<String>) -> Server
         stream_keepalive: DEFAULT_STREAM_KEEPALIVE,
         admin_key: lookup("SWITCHYARD_ADMIN_KEY").filter(|k| !k.is_empty()),
         limits: super::ServerLimits::default(),
+        access_log: true,
     }
 }
 
@@ -113,6 +114,7 @@ pub fn environment_config(
         passthrough: passthrough(&providers),
         providers,
         models: Vec::new(),
+        routers: Vec::new(),
         resilience: ResilienceConfig::default(),
         // Events persist in `switchyard-analytics.db` in the working directory.
         analytics: AnalyticsConfig::default(),
@@ -191,6 +193,16 @@ pub fn demo_config(listen: SocketAddr, mock_url: &str) -> Config {
         passthrough: passthrough(&providers),
         providers,
         models,
+        // `model: "auto"`: the complexity router between the cheap and the strong alias.
+        routers: vec![super::RouterConfig {
+            name: "auto".into(),
+            tiers: vec![
+                ("simple".into(), "fast".into()),
+                ("complex".into(), "smart".into()),
+            ],
+            thresholds: switchyard_router::Router::default_thresholds(2),
+            rules: Vec::new(),
+        }],
         resilience: ResilienceConfig::default(),
         // Simulated traffic is kept in memory: the dashboard works, nothing is written.
         analytics: AnalyticsConfig {

@@ -7,11 +7,13 @@ mod env;
 mod limits;
 mod raw;
 mod resilience;
+mod routers;
 mod telemetry;
 
 pub use embedded::{demo_config, environment_config};
 pub use limits::ServerLimits;
 pub use resilience::{ResilienceConfig, RoutePolicy, Strategy, DEFAULT_RETRY_ON};
+pub use routers::RouterConfig;
 pub use telemetry::TelemetryConfig;
 
 use raw::{RawConfig, RawProvider};
@@ -60,6 +62,8 @@ pub struct Config {
     /// Which provider serves model names that are not aliases, by name prefix (first match
     /// wins; an empty prefix matches everything).
     pub passthrough: Vec<PassthroughRule>,
+    /// Routers clients may send as `model` (`[routers.NAME]`), in name order.
+    pub routers: Vec<RouterConfig>,
     /// Failover defaults and circuit breakers.
     pub resilience: ResilienceConfig,
     /// Request events, their store, prices and dashboard.
@@ -91,6 +95,9 @@ pub struct ServerConfig {
     pub admin_key: Option<String>,
     /// Slow-client timeouts, the connection cap and the `count_tokens` body limit.
     pub limits: ServerLimits,
+    /// Whether every request gets an access log line (`server.access_log`, default on):
+    /// method, path, status, alias, provider, attempts, duration and a 4xx's reason.
+    pub access_log: bool,
 }
 
 /// A model alias and the deployments that can serve it, in order of preference.
@@ -352,6 +359,8 @@ impl Validator<'_> {
                 provider: p,
             });
         }
+        let alias_names: Vec<&str> = models.iter().map(|m| m.alias.as_str()).collect();
+        let routers = self.routers(raw.routers, &alias_names, &api_keys)?;
         Ok(Config {
             origin: self.origin.to_owned(),
             server: ServerConfig {
@@ -372,10 +381,12 @@ impl Validator<'_> {
                 },
                 admin_key,
                 limits,
+                access_log: raw.server.access_log.unwrap_or(true),
             },
             providers,
             models,
             passthrough,
+            routers,
             resilience,
             analytics,
             telemetry,

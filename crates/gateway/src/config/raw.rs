@@ -15,6 +15,8 @@ pub(crate) struct RawConfig {
     #[serde(default)]
     pub models: BTreeMap<String, RawModel>,
     #[serde(default)]
+    pub routers: BTreeMap<String, super::routers::RawRouter>,
+    #[serde(default)]
     pub resilience: RawResilience,
     #[serde(default)]
     pub analytics: switchyard_analytics::AnalyticsConfig,
@@ -68,6 +70,7 @@ pub(crate) struct RawServer {
     pub body_idle_timeout_ms: Option<u64>,
     pub max_connections: Option<u64>,
     pub count_tokens_max_body_bytes: Option<u64>,
+    pub access_log: Option<bool>,
 }
 
 /// `[providers.NAME]`.

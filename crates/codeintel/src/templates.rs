@@ -1,9 +1,14 @@
 //! Prompt templates: the built-in instructions per task, each carrying the language's
 //! conventions, rendered with minijinja. A template's name and version identify the prompt
 //! that produced an answer (for analytics); the version changes whenever a built-in changes.
+//!
+//! A directory of overrides (`[code] templates_dir`) replaces any of them: a file
+//! `<name>.j2` replaces the template `<name>` (`system`, `repair` or a task's name) for every
+//! language, `<name>.<language>.j2` (e.g. `generate.python.j2`) for one language only.
 
-use crate::{conventions::conventions, CodeTask, Conventions, Language, SyntaxError};
+use crate::{conventions::conventions, CodeTask, Language, SyntaxError};
 use serde::Serialize;
+use std::{collections::HashMap, path::Path};
 
 /// Version of the built-in templates.
 pub const BUILTIN_VERSION: &str = "builtin-1";
@@ -20,7 +25,8 @@ Write {{ language.display }} that follows these conventions:
 {% if wants_code %}Put the code in exactly one fenced code block tagged `{{ language.name }}`; keep any explanation short and outside the block.{% else %}Answer in concise prose; quote code in fenced blocks tagged `{{ language.name }}`.{% endif %}"#;
 
 /// The code, when the request carries some, in the user's message.
-const CONTEXT_BLOCK: &str = "{% if context %}\n\nCode:\n```{{ language.name }}\n{{ context }}\n```{% endif %}";
+const CONTEXT_BLOCK: &str =
+    "{% if context %}\n\nCode:\n```{{ language.name }}\n{{ context }}\n```{% endif %}";
 
 /// The user message of each task, by task name (`CONTEXT_BLOCK` is appended).
 const TASKS: [(&str, &str); 7] = [
@@ -65,10 +71,11 @@ pub struct RenderedPrompt {
     pub system: String,
     /// The user message.
     pub user: String,
-    /// The template's name (the task's, or `repair`).
-    pub template: &'static str,
-    /// The template's version.
-    pub version: &'static str,
+    /// The user message's template: the task's name or `repair`, with `.<language>` when a
+    /// per-language override served it.
+    pub template: String,
+    /// Its version: [`BUILTIN_VERSION`], or `custom-<hash of the file>` for an override.
+    pub version: String,
 }
 
 /// What a code request says, for its prompt.
@@ -84,19 +91,37 @@ pub struct PromptInput<'a> {
     pub suffix: Option<&'a str>,
 }
 
-/// Why a prompt could not be rendered.
+/// Why a template could not be loaded or rendered.
 #[derive(Debug, thiserror::Error)]
-#[error("prompt template `{template}`: {source}")]
-pub struct TemplateError {
-    template: &'static str,
-    #[source]
-    source: minijinja::Error,
+pub enum TemplateError {
+    /// The template does not compile or render.
+    #[error("prompt template `{template}`: {source}")]
+    Template {
+        /// The template's name.
+        template: String,
+        /// What minijinja says.
+        #[source]
+        source: minijinja::Error,
+    },
+    /// The overrides directory or one of its files cannot be used.
+    #[error("prompt templates directory: {0}")]
+    Directory(String),
+}
+
+/// The templates a file in the overrides directory may replace (a task's name, `system`
+/// or `repair`).
+fn template_names() -> impl Iterator<Item = &'static str> {
+    ["system", "repair"]
+        .into_iter()
+        .chain(CodeTask::ALL.into_iter().map(CodeTask::name))
 }
 
 /// The prompt templates, compiled once.
 #[derive(Debug)]
 pub struct PromptTemplates {
     env: minijinja::Environment<'static>,
+    /// Version of each overridden template, by its name in `env`.
+    custom: HashMap<String, String>,
 }
 
 #[derive(Serialize)]
@@ -110,16 +135,82 @@ impl PromptTemplates {
     pub fn builtin() -> Result<Self, TemplateError> {
         let mut env = minijinja::Environment::new();
         env.set_trim_blocks(true);
-        let add = |env: &mut minijinja::Environment<'static>, name: &'static str, src: String| {
-            env.add_template_owned(name, src)
-                .map_err(|source| TemplateError { template: name, source })
-        };
-        add(&mut env, "system", SYSTEM.to_owned())?;
-        add(&mut env, "repair", REPAIR.to_owned())?;
+        add(&mut env, "system".to_owned(), SYSTEM.to_owned())?;
+        add(&mut env, "repair".to_owned(), REPAIR.to_owned())?;
         for (name, body) in TASKS {
-            add(&mut env, name, format!("{body}{CONTEXT_BLOCK}"))?;
+            add(&mut env, name.to_owned(), format!("{body}{CONTEXT_BLOCK}"))?;
         }
-        Ok(PromptTemplates { env })
+        Ok(PromptTemplates {
+            env,
+            custom: HashMap::new(),
+        })
+    }
+
+    /// The built-in templates with the overrides of `dir` (files `<name>.j2` and
+    /// `<name>.<language>.j2`; any other file name is an error, so that a typo shows).
+    pub fn with_overrides(dir: &Path) -> Result<Self, TemplateError> {
+        let mut templates = Self::builtin()?;
+        let entries = std::fs::read_dir(dir)
+            .map_err(|e| TemplateError::Directory(format!("{}: {e}", dir.display())))?;
+        for entry in entries {
+            let path = entry
+                .map_err(|e| TemplateError::Directory(format!("{}: {e}", dir.display())))?
+                .path();
+            let Some(stem) = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.strip_suffix(".j2"))
+            else {
+                continue;
+            };
+            let (base, language) = match stem.split_once('.') {
+                Some((base, lang)) => (base, Some(lang)),
+                None => (stem, None),
+            };
+            let known_base = template_names().any(|n| n == base);
+            let known_language =
+                language.is_none_or(|l| Language::ALL.iter().any(|x| x.name() == l));
+            if !known_base || !known_language {
+                let names: Vec<&str> = template_names().collect();
+                return Err(TemplateError::Directory(format!(
+                    "{}: not a template name; files are <name>.j2 or <name>.<language>.j2 with name one of {} and language one of {}",
+                    path.display(),
+                    names.join(", "),
+                    Language::accepted_names()
+                )));
+            }
+            let source = std::fs::read_to_string(&path)
+                .map_err(|e| TemplateError::Directory(format!("{}: {e}", path.display())))?;
+            let version = format!("custom-{:08x}", fnv1a(source.as_bytes()) as u32);
+            // A task's override gets the code block like the built-in, unless it places
+            // `context` itself.
+            let source = if CodeTask::from_name(base).is_some() && !source.contains("context") {
+                format!("{source}{CONTEXT_BLOCK}")
+            } else {
+                source
+            };
+            add(&mut templates.env, stem.to_owned(), source)?;
+            templates.custom.insert(stem.to_owned(), version);
+        }
+        Ok(templates)
+    }
+
+    /// The name in `env` of template `base` for `language`: a per-language override, else
+    /// the (possibly overridden) template itself.
+    fn resolve(&self, base: &str, language: Language) -> String {
+        let specific = format!("{base}.{}", language.name());
+        if self.custom.contains_key(&specific) {
+            specific
+        } else {
+            base.to_owned()
+        }
+    }
+
+    fn version_of(&self, name: &str) -> String {
+        self.custom
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| BUILTIN_VERSION.to_owned())
     }
 
     /// The prompt for `task` in `language`.
@@ -140,12 +231,7 @@ impl PromptTemplates {
             vars["prefix"] = input.prefix.unwrap_or_default().into();
             vars["suffix"] = input.suffix.unwrap_or_default().into();
         }
-        Ok(RenderedPrompt {
-            system: self.render_one("system", &vars)?,
-            user: self.render_one(task.name(), &vars)?,
-            template: task.name(),
-            version: BUILTIN_VERSION,
-        })
+        self.render_pair(task.name(), language, &vars)
     }
 
     /// The prompt asking to fix `code`, which failed to parse with `errors`.
@@ -163,24 +249,54 @@ impl PromptTemplates {
             "code": code.trim_end(),
             "errors": errors,
         });
+        self.render_pair("repair", language, &vars)
+    }
+
+    /// The system message and the user message of template `base`.
+    fn render_pair(
+        &self,
+        base: &str,
+        language: Language,
+        vars: &serde_json::Value,
+    ) -> Result<RenderedPrompt, TemplateError> {
+        let system = self.render_one(&self.resolve("system", language), vars)?;
+        let template = self.resolve(base, language);
         Ok(RenderedPrompt {
-            system: self.render_one("system", &vars)?,
-            user: self.render_one("repair", &vars)?,
-            template: "repair",
-            version: BUILTIN_VERSION,
+            system,
+            user: self.render_one(&template, vars)?,
+            version: self.version_of(&template),
+            template,
         })
     }
 
-    fn render_one(
-        &self,
-        name: &'static str,
-        vars: &serde_json::Value,
-    ) -> Result<String, TemplateError> {
+    fn render_one(&self, name: &str, vars: &serde_json::Value) -> Result<String, TemplateError> {
         self.env
             .get_template(name)
             .and_then(|t| t.render(vars))
-            .map_err(|source| TemplateError { template: name, source })
+            .map_err(|source| TemplateError::Template {
+                template: name.to_owned(),
+                source,
+            })
     }
+}
+
+fn add(
+    env: &mut minijinja::Environment<'static>,
+    name: String,
+    source: String,
+) -> Result<(), TemplateError> {
+    env.add_template_owned(name.clone(), source)
+        .map_err(|source| TemplateError::Template {
+            template: name,
+            source,
+        })
+}
+
+/// FNV-1a: a stable fingerprint of an override's text for its version (not security).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 fn language_vars(language: Language) -> LanguageVars {
@@ -188,11 +304,6 @@ fn language_vars(language: Language) -> LanguageVars {
         name: language.name(),
         display: language.display_name(),
     }
-}
-
-/// The conventions the templates use for `language`.
-pub fn conventions_of(language: Language) -> Conventions {
-    conventions(language)
 }
 
 #[cfg(test)]
@@ -210,13 +321,17 @@ mod tests {
         for task in CodeTask::ALL {
             for language in Language::ALL {
                 let p = templates.render(task, language, &input).unwrap();
-                assert!(p.system.contains(language.display_name()), "{task:?} {language}");
+                assert!(
+                    p.system.contains(language.display_name()),
+                    "{task:?} {language}"
+                );
                 assert!(p.system.contains(conventions(language).tests));
                 assert!(p.user.contains("parse a CSV line"), "{task:?} {language}");
                 assert!(p.user.contains("existing code"));
                 assert!(p.user.contains(&format!("```{}", language.name())));
                 assert_eq!(p.template, task.name());
                 assert_eq!(p.version, BUILTIN_VERSION);
+                assert!(!p.user.contains("{{") && !p.system.contains("{%"));
             }
         }
     }
@@ -229,20 +344,72 @@ mod tests {
             suffix: Some("\nprint(add(1, 2))"),
             ..Default::default()
         };
-        let p = templates.render(CodeTask::Complete, Language::Python, &input).unwrap();
-        assert!(p.user.contains("Prefix:\n```python\ndef add(a, b):"), "{}", p.user);
+        let p = templates
+            .render(CodeTask::Complete, Language::Python, &input)
+            .unwrap();
+        assert!(
+            p.user.contains("Prefix:\n```python\ndef add(a, b):"),
+            "{}",
+            p.user
+        );
         assert!(p.user.contains("print(add(1, 2))"));
     }
 
     #[test]
     fn repair_lists_the_parser_errors() {
         let templates = PromptTemplates::builtin().unwrap();
-        let errors = [SyntaxError { line: 2, column: 5, message: "missing `)`".into() }];
+        let errors = [SyntaxError {
+            line: 2,
+            column: 5,
+            message: "missing `)`".into(),
+        }];
         let p = templates
             .render_repair(CodeTask::Generate, Language::Rust, "fn a( {}\n", &errors)
             .unwrap();
-        assert!(p.user.contains("line 2, column 5: missing `)`"), "{}", p.user);
+        assert!(
+            p.user.contains("line 2, column 5: missing `)`"),
+            "{}",
+            p.user
+        );
         assert!(p.user.contains("```rust\nfn a( {}\n```"));
         assert_eq!(p.template, "repair");
+    }
+
+    #[test]
+    fn an_override_wins_for_its_language_or_all() {
+        let dir = std::env::temp_dir().join(format!("codeintel-tpl-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("generate.j2"), "ALL {{ prompt }}").unwrap();
+        std::fs::write(
+            dir.join("generate.rust.j2"),
+            "RUST {{ prompt }} in {{ language.display }}",
+        )
+        .unwrap();
+        std::fs::write(dir.join("README.md"), "not a template").unwrap();
+        let templates = PromptTemplates::with_overrides(&dir).unwrap();
+        let input = PromptInput {
+            prompt: "sum",
+            ..Default::default()
+        };
+        let rust = templates
+            .render(CodeTask::Generate, Language::Rust, &input)
+            .unwrap();
+        assert!(rust.user.starts_with("RUST sum in Rust"), "{}", rust.user);
+        assert_eq!(rust.template, "generate.rust");
+        assert!(rust.version.starts_with("custom-"));
+        let go = templates
+            .render(CodeTask::Generate, Language::Go, &input)
+            .unwrap();
+        assert!(go.user.starts_with("ALL sum"), "{}", go.user);
+        assert_eq!(go.template, "generate");
+        assert_ne!(go.version, rust.version);
+        let review = templates
+            .render(CodeTask::Review, Language::Go, &input)
+            .unwrap();
+        assert_eq!(review.version, BUILTIN_VERSION);
+        std::fs::write(dir.join("generate.cobol.j2"), "x").unwrap();
+        let err = PromptTemplates::with_overrides(&dir).unwrap_err();
+        assert!(err.to_string().contains("generate.cobol.j2"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -72,8 +72,12 @@ pub fn validate(code: &str, language: Language) -> Validation {
         };
     };
     let mut errors = Vec::new();
-    if tree.root_node().has_error() {
-        collect_errors(tree.root_node(), code, &mut errors);
+    let root = tree.root_node();
+    if root.has_error() {
+        collect_errors(root, code, &mut errors);
+        if errors.is_empty() {
+            errors.push(error_at(root, "syntax error".to_owned()));
+        }
     }
     Validation {
         parsed: errors.is_empty(),
@@ -89,7 +93,10 @@ fn collect_errors(root: tree_sitter::Node<'_>, code: &str, errors: &mut Vec<Synt
         let node = cursor.node();
         let mut descend = node.has_error();
         if node.is_error() {
-            errors.push(error_at(node, format!("unexpected `{}`", quote(node, code))));
+            errors.push(error_at(
+                node,
+                format!("unexpected `{}`", quote(node, code)),
+            ));
             descend = false;
         } else if node.is_missing() {
             errors.push(error_at(node, format!("missing `{}`", node.kind())));
@@ -97,8 +104,13 @@ fn collect_errors(root: tree_sitter::Node<'_>, code: &str, errors: &mut Vec<Synt
         if errors.len() >= MAX_ERRORS {
             return;
         }
-        if descend && cursor.goto_first_child() {
-            continue;
+        if descend {
+            if cursor.goto_first_child() {
+                continue;
+            }
+            // A node with an error below it but no visible child: the missing token is a
+            // hidden one (C#'s `_identifier_token` in `a + ;`), which the cursor skips.
+            errors.push(error_at(node, format!("incomplete `{}`", node.kind())));
         }
         loop {
             if cursor.goto_next_sibling() {

@@ -45,7 +45,7 @@ pub fn code_blocks(answer: &str) -> Vec<CodeBlock> {
                 // A closing fence is the opening one's character, at least as many times.
                 let closing = trimmed.trim_end();
                 if closing.starts_with(fence.as_str())
-                    && closing.chars().all(|c| Some(c) == fence.chars().next())
+                    && closing.chars().all(|c| fence.starts_with(c))
                 {
                     if let Some((_, tag, lines)) = open.take() {
                         blocks.push(CodeBlock {

@@ -21,6 +21,8 @@ pub(crate) struct RawConfig {
     #[serde(default)]
     pub analytics: switchyard_analytics::AnalyticsConfig,
     pub telemetry: Option<RawTelemetry>,
+    #[serde(default)]
+    pub code: super::code::RawCode,
 }
 
 /// `[telemetry]`: OpenTelemetry traces over OTLP/HTTP.

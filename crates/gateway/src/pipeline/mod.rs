@@ -11,6 +11,7 @@
 //! none reaches into another's internals. `docs/architecture.md` walks through it.
 
 pub mod cache;
+pub mod code;
 pub mod execute;
 pub mod observe;
 pub mod plan;
@@ -39,6 +40,9 @@ pub enum PipelineRequest {
     Chat(ChatRequest),
     /// `/v1/embeddings`: the client's body, passed on with only `model` replaced.
     Embeddings(Map<String, Value>),
+    /// The code API: a task, a language and a prompt, which a template turns into a chat
+    /// request.
+    Code(switchyard_codeintel::CodeRequest),
     /// Anthropic's `count_tokens`: the client's body for providers that count, and the
     /// same request decoded for the gateway's own estimate when none can.
     CountTokens {
@@ -61,6 +65,8 @@ pub enum Answer {
     Complete(ChatResponse),
     /// A streamed chat answer, live from an upstream or replayed from the cache.
     Stream(StreamAnswer),
+    /// The code API's answer: the code, its validation and what repair or escalation did.
+    Code(Box<code::CodeAnswer>),
     /// An upstream's JSON answer passed through (embeddings, count_tokens), or the
     /// gateway's own (`estimated`: a token count it estimated itself).
     Json {
@@ -81,6 +87,7 @@ pub async fn run(
 ) -> Result<Answer, GatewayError> {
     match request {
         PipelineRequest::Chat(req) => chat(state, req, parts, ctx).await,
+        PipelineRequest::Code(req) => code::run(state, req, parts, ctx).await,
         PipelineRequest::Embeddings(mut fields) => {
             let model = model_field(&fields)?;
             ctx.requested_model = Some(Arc::from(model.as_str()));

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod chat;
+pub mod code;
 pub mod count_tokens;
 pub mod dashboard;
 pub mod embeddings;

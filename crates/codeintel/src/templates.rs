@@ -54,6 +54,13 @@ const TASKS: [(&str, &str); 7] = [
     ),
 ];
 
+/// The system message of a fill-in-the-middle prompt through chat, for an upstream without
+/// a native fill-in-the-middle endpoint (the editor's request names no language).
+const FIM_SYSTEM: &str = "You are a code completion engine inside a developer's editor. You are given the code before and after the cursor; answer with only the code that goes at the cursor: no explanation, no code fences, nothing that repeats the code around it.";
+
+/// The user message of a fill-in-the-middle prompt through chat.
+const FIM: &str = "<prefix>{{ prefix }}</prefix><suffix>{{ suffix }}</suffix>\nThe code at the cursor, between the prefix and the suffix:";
+
 /// The user message asking a model to fix code that does not parse.
 const REPAIR: &str = r#"This {{ language.display }} code does not parse:
 ```{{ language.name }}
@@ -111,7 +118,7 @@ pub enum TemplateError {
 /// The templates a file in the overrides directory may replace (a task's name, `system`
 /// or `repair`).
 fn template_names() -> impl Iterator<Item = &'static str> {
-    ["system", "repair"]
+    ["system", "repair", "fim", "fim_system"]
         .into_iter()
         .chain(CodeTask::ALL.into_iter().map(CodeTask::name))
 }
@@ -137,6 +144,8 @@ impl PromptTemplates {
         env.set_trim_blocks(true);
         add(&mut env, "system".to_owned(), SYSTEM.to_owned())?;
         add(&mut env, "repair".to_owned(), REPAIR.to_owned())?;
+        add(&mut env, "fim".to_owned(), FIM.to_owned())?;
+        add(&mut env, "fim_system".to_owned(), FIM_SYSTEM.to_owned())?;
         for (name, body) in TASKS {
             add(&mut env, name.to_owned(), format!("{body}{CONTEXT_BLOCK}"))?;
         }
@@ -252,6 +261,22 @@ impl PromptTemplates {
         self.render_pair("repair", language, &vars)
     }
 
+    /// The chat prompt that asks for the code between `prefix` and `suffix` (fill in the
+    /// middle for an upstream that has no native endpoint for it).
+    pub fn render_fill_in_the_middle(
+        &self,
+        prefix: &str,
+        suffix: &str,
+    ) -> Result<RenderedPrompt, TemplateError> {
+        let vars = serde_json::json!({ "prefix": prefix, "suffix": suffix });
+        Ok(RenderedPrompt {
+            system: self.render_one("fim_system", &vars)?,
+            user: self.render_one("fim", &vars)?,
+            version: self.version_of("fim"),
+            template: "fim".to_owned(),
+        })
+    }
+
     /// The system message and the user message of template `base`.
     fn render_pair(
         &self,
@@ -353,6 +378,17 @@ mod tests {
             p.user
         );
         assert!(p.user.contains("print(add(1, 2))"));
+    }
+
+    #[test]
+    fn fill_in_the_middle_through_chat_has_both_sides() {
+        let templates = PromptTemplates::builtin().unwrap();
+        let p = templates
+            .render_fill_in_the_middle("fn a() {", "}\n")
+            .unwrap();
+        assert_eq!(p.user, "<prefix>fn a() {</prefix><suffix>}\n</suffix>\nThe code at the cursor, between the prefix and the suffix:");
+        assert!(p.system.contains("only the code"));
+        assert_eq!(p.template, "fim");
     }
 
     #[test]

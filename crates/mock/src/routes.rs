@@ -19,7 +19,7 @@ use crate::behavior::{Family, Fault, MockBehavior, UnknownFamily};
 use crate::gemini::{self, Method as GeminiMethod};
 use crate::reply::{json, json_answer, stream_answer, Reply};
 use crate::shared::{DropConnection, Shared};
-use crate::{anthropic, openai, responses};
+use crate::{anthropic, completions, openai, responses};
 
 /// Request bodies up to this size are read (prompts with whole files in them are normal).
 const BODY_LIMIT: usize = 64 * 1024 * 1024;
@@ -28,6 +28,7 @@ const BODY_LIMIT: usize = 64 * 1024 * 1024;
 pub(crate) fn app(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/v1/chat/completions", post(openai_chat))
+        .route("/v1/completions", post(openai_completions))
         .route("/v1/responses", post(openai_responses))
         .route(
             "/openai/deployments/{deployment}/chat/completions",
@@ -71,6 +72,7 @@ fn control_routes() -> Router<Arc<Shared>> {
 /// Which wire format a provider request speaks.
 enum Wire {
     OpenAi,
+    Completions,
     Responses,
     Azure { deployment: String },
     Anthropic,
@@ -92,6 +94,15 @@ async fn openai_chat(
     body: Bytes,
 ) -> Response {
     serve(s, Family::OpenAi, Wire::OpenAi, &uri, &headers, body).await
+}
+
+async fn openai_completions(
+    State(s): State<Arc<Shared>>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    serve(s, Family::OpenAi, Wire::Completions, &uri, &headers, body).await
 }
 
 async fn openai_responses(
@@ -222,6 +233,32 @@ async fn serve(
 ) -> Response {
     s.stats
         .record_request(family, uri.path(), uri.query(), headers, &body);
+    // Counts the request as closed early if its handler is dropped before it answers
+    // (the client went away while the mock waited: a cancelled upstream call).
+    let mut unanswered = Unanswered(Some(&s.stats));
+    let response = answer_after_faults(&s, family, wire, uri, body).await;
+    unanswered.0 = None;
+    response
+}
+
+/// Marks a handler dropped before its answer was ready.
+struct Unanswered<'a>(Option<&'a crate::stats::Stats>);
+
+impl Drop for Unanswered<'_> {
+    fn drop(&mut self) {
+        if let Some(stats) = self.0 {
+            stats.closed_early();
+        }
+    }
+}
+
+async fn answer_after_faults(
+    s: &Arc<Shared>,
+    family: Family,
+    wire: Wire,
+    uri: &Uri,
+    body: Bytes,
+) -> Response {
     let b = s.behaviors.effective(family);
     if b.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(b.latency_ms)).await;
@@ -292,6 +329,16 @@ fn answer(
                 stream_answer(s, b, openai::stream(&reply, include_usage), SSE)
             } else {
                 json_answer(s, b, &openai::completion(&reply))
+            }
+        }
+        Wire::Completions => {
+            let prompt = completions::prompt(request);
+            let (stream, include_usage) = (prompt.stream, prompt.include_usage);
+            let reply = Reply::new(s, prompt, b);
+            if stream {
+                stream_answer(s, b, completions::stream(&reply, include_usage), SSE)
+            } else {
+                json_answer(s, b, &completions::completion(&reply))
             }
         }
         Wire::Responses => {

@@ -66,6 +66,9 @@ pub enum Operation {
     Embeddings,
     /// Anthropic's `count_tokens` (Anthropic providers).
     CountTokens,
+    /// Native fill in the middle: OpenAI-compatible `/completions` with `suffix` (OpenAI
+    /// providers). Others get a fill-in-the-middle prompt through chat instead.
+    FillInTheMiddle,
 }
 
 /// The kind-specific part of a provider.
@@ -125,6 +128,7 @@ impl Provider {
             Operation::Chat => true,
             Operation::Embeddings => matches!(self.backend, Backend::OpenAi(_) | Backend::Azure(_)),
             Operation::CountTokens => matches!(self.backend, Backend::Anthropic(_)),
+            Operation::FillInTheMiddle => matches!(self.backend, Backend::OpenAi(_)),
         }
     }
 
@@ -138,10 +142,13 @@ impl Provider {
     /// The wire format spoken upstream for `req`: an OpenAI provider configured
     /// `responses = "native"` answers a Responses client's request in that format.
     pub fn wire_format_for(&self, req: &ChatRequest) -> WireFormat {
-        if self.settings.kind == ProviderKind::OpenAi
-            && openai::speaks_responses(&self.settings, req)
-        {
-            return WireFormat::OpenAiResponses;
+        if self.settings.kind == ProviderKind::OpenAi {
+            if openai::speaks_responses(&self.settings, req) {
+                return WireFormat::OpenAiResponses;
+            }
+            if req.source == WireFormat::OpenAiCompletions {
+                return WireFormat::OpenAiCompletions;
+            }
         }
         self.wire_format()
     }

@@ -12,6 +12,7 @@ pub struct OpenAiProvider {
     chat_url: reqwest::Url,
     responses_url: reqwest::Url,
     embeddings_url: reqwest::Url,
+    completions_url: reqwest::Url,
 }
 
 /// Whether `req` goes to this provider's `/responses` instead of `/chat/completions`: a
@@ -27,6 +28,7 @@ impl OpenAiProvider {
             chat_url: http::parse_url(settings, "/chat/completions")?,
             responses_url: http::parse_url(settings, "/responses")?,
             embeddings_url: http::parse_url(settings, "/embeddings")?,
+            completions_url: http::parse_url(settings, "/completions")?,
         })
     }
 
@@ -53,6 +55,12 @@ impl OpenAiProvider {
             let body = responses::encode_request(req, model)
                 .map_err(|e| http::encode_error(settings, e))?;
             return Ok(self.post(settings, &self.responses_url, body));
+        }
+        if req.source == WireFormat::OpenAiCompletions {
+            // Legacy completions (fill in the middle with `suffix`) go to the native endpoint.
+            let body = openai::completions::encode_request(req, model)
+                .map_err(|e| http::encode_error(settings, e))?;
+            return Ok(self.post(settings, &self.completions_url, body));
         }
         let body =
             openai::encode_request(req, model).map_err(|e| http::encode_error(settings, e))?;

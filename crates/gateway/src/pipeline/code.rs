@@ -137,6 +137,11 @@ pub async fn run(
     ctx.requested_model = Some(Arc::from(model.as_str()));
     ctx.stream = req.stream;
     let chat = chat_request(&req, &model, &prompt);
+    // A fill-in-the-middle completion goes natively to providers that have an endpoint
+    // for it (the template's chat prompt to the others).
+    let native = req
+        .is_fill_in_the_middle()
+        .then(|| native_fim(&req, &model));
     let route = plan::plan_viewing(state, &model, Some(|| view_of(&req)), ctx)?;
     let expect = CodeExpectation {
         language: req.language,
@@ -158,7 +163,14 @@ pub async fn run(
         return Ok(Answer::Code(Box::new(report.finish(&req, hit, checked))));
     }
     if req.stream {
-        let live = execute::run(state, route, execute::Call::Stream(&chat), parts, ctx)
+        let call = match &native {
+            Some(native) => execute::Call::Fim {
+                native,
+                chat: &chat,
+            },
+            None => execute::Call::Stream(&chat),
+        };
+        let live = execute::run(state, route, call, parts, ctx)
             .await?
             .into_stream()?;
         let keep = observe::needs_stream_text(state, ctx);
@@ -176,7 +188,16 @@ pub async fn run(
             StreamAnswer::live(live, chat, keep).for_code(spec),
         ));
     }
-    let mut resp = call(state, &route, &chat, parts, ctx, &mut report).await?;
+    let mut resp = call(
+        state,
+        &route,
+        &chat,
+        native.as_ref(),
+        parts,
+        ctx,
+        &mut report,
+    )
+    .await?;
     let mut checked = match mode {
         ValidationMode::Off => None,
         _ => Some(check_code(resp.joined_text(), &expect).await),
@@ -186,7 +207,7 @@ pub async fn run(
     if mode >= ValidationMode::Repair && !passed(checked.as_ref()) {
         let failed = checked.as_ref().map(|c| &c.validation);
         let repair = repair_request(state, &req, &chat, &resp, failed)?;
-        match call(state, &route, &repair, parts, ctx, &mut report).await {
+        match call(state, &route, &repair, None, parts, ctx, &mut report).await {
             Ok(answer) => {
                 let c = check_code(answer.joined_text(), &expect).await;
                 report.attempt("repair", ctx, Some(&c), None);
@@ -201,7 +222,17 @@ pub async fn run(
     if mode == ValidationMode::Escalate && !passed(checked.as_ref()) {
         if let Some(stronger) = stronger_route(state, &route, ctx) {
             let tier = tier_of(state, ctx, &stronger.alias);
-            match call(state, &stronger, &chat, parts, ctx, &mut report).await {
+            match call(
+                state,
+                &stronger,
+                &chat,
+                native.as_ref(),
+                parts,
+                ctx,
+                &mut report,
+            )
+            .await
+            {
                 Ok(answer) => {
                     let c = check_code(answer.joined_text(), &expect).await;
                     report.attempt_on_tier("escalation", ctx, Some(&c), None, tier);
@@ -261,6 +292,22 @@ fn chat_request(req: &CodeRequest, model: &str, prompt: &RenderedPrompt) -> Chat
     chat.stream = req.stream;
     chat.stream_include_usage = req.stream;
     chat
+}
+
+/// The legacy-completions request of a fill-in-the-middle completion: the prefix as the
+/// prompt, and the suffix.
+fn native_fim(req: &CodeRequest, model: &str) -> ChatRequest {
+    let mut native = ChatRequest::new(WireFormat::OpenAiCompletions, model);
+    native.messages = vec![Message::text(
+        Role::User,
+        req.prefix.clone().unwrap_or_default(),
+    )];
+    native.suffix = Some(req.suffix.clone().unwrap_or_default());
+    native.max_tokens = req.max_tokens;
+    native.temperature = req.temperature;
+    native.stream = req.stream;
+    native.stream_include_usage = req.stream;
+    native
 }
 
 /// The router's view: the client's own words and code (not the template's), with the task
@@ -349,19 +396,18 @@ async fn call(
     state: &AppState,
     route: &Arc<ModelRoute>,
     chat: &ChatRequest,
+    native: Option<&ChatRequest>,
     parts: &http::request::Parts,
     ctx: &mut RequestContext,
     report: &mut Report,
 ) -> Result<ChatResponse, GatewayError> {
-    let resp = execute::run(
-        state,
-        route.clone(),
-        execute::Call::Complete(chat),
-        parts,
-        ctx,
-    )
-    .await?
-    .into_complete()?;
+    let call = match native {
+        Some(native) => execute::Call::Fim { native, chat },
+        None => execute::Call::Complete(chat),
+    };
+    let resp = execute::run(state, route.clone(), call, parts, ctx)
+        .await?
+        .into_complete()?;
     if !resp.model.is_empty() {
         ctx.upstream_model = Some(Arc::from(resp.model.as_str()));
     }

@@ -13,6 +13,7 @@
 pub mod cache;
 pub mod code;
 pub mod execute;
+pub mod fim;
 pub mod observe;
 pub mod plan;
 pub mod source;
@@ -40,6 +41,9 @@ pub enum PipelineRequest {
     Chat(ChatRequest),
     /// `/v1/embeddings`: the client's body, passed on with only `model` replaced.
     Embeddings(Map<String, Value>),
+    /// Legacy completions and fill in the middle (`prompt` and `suffix`), decoded by the
+    /// completions codec.
+    Completion(ChatRequest),
     /// The code API: a task, a language and a prompt, which a template turns into a chat
     /// request.
     Code(switchyard_codeintel::CodeRequest),
@@ -88,6 +92,7 @@ pub async fn run(
     match request {
         PipelineRequest::Chat(req) => chat(state, req, parts, ctx).await,
         PipelineRequest::Code(req) => code::run(state, req, parts, ctx).await,
+        PipelineRequest::Completion(req) => fim::run(state, req, parts, ctx).await,
         PipelineRequest::Embeddings(mut fields) => {
             let model = model_field(&fields)?;
             ctx.requested_model = Some(Arc::from(model.as_str()));

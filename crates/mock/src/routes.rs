@@ -271,7 +271,7 @@ async fn answer_after_faults(
             body: raw,
         } if s.behaviors.roll(*rate, b.seed) => {
             s.stats.fault_injected();
-            return status_fault(&s, family, *code, *retry_after, raw.as_deref());
+            return status_fault(s, family, *code, *retry_after, raw.as_deref());
         }
         Fault::Drop | Fault::Refuse => {
             s.stats.fault_injected();
@@ -301,11 +301,11 @@ async fn answer_after_faults(
         Ok(v) => v,
         Err(e) => {
             let msg = format!("request body is not valid JSON: {e}");
-            let err = wire_error(&s, family, StatusCode::BAD_REQUEST, &msg);
+            let err = wire_error(s, family, StatusCode::BAD_REQUEST, &msg);
             return json(StatusCode::BAD_REQUEST, &err);
         }
     };
-    answer(&s, &b, family, wire, &request)
+    answer(s, &b, family, wire, &request)
 }
 
 fn answer(

@@ -29,13 +29,10 @@ use switchyard_providers::Operation;
 
 pub use source::{EventSource, StreamAnswer};
 
-/// What a route asks of the pipeline, already decoded by its codec.
+/// What a route asks of the pipeline, already decoded by its codec. Not boxed: moved once
+/// per request, and a box would add an allocation to every request
+/// (scripts/request-instructions.sh).
 #[derive(Debug)]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "moved once per request; boxing the chat request would add an allocation to \
-              every request (scripts/request-allocations.sh)"
-)]
 pub enum PipelineRequest {
     /// Chat completions or messages, in the canonical model.
     Chat(ChatRequest),

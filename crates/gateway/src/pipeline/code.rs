@@ -106,6 +106,8 @@ pub struct CodeStreamSpec {
     pub price: Option<(f64, f64)>,
     /// The prompt template, `name@version`.
     pub template: String,
+    /// `hit` when the stream replays a stored answer, else `miss`.
+    pub cache: &'static str,
 }
 
 /// Runs a code request through the pipeline.
@@ -154,8 +156,27 @@ pub async fn run(
         }),
     };
     let mut report = Report::new(template);
-    if let Some(hit) = cache::lookup(state, &chat, ctx) {
+    let lookup_key = native.as_ref().unwrap_or(&chat);
+    if let Some(hit) = cache::lookup(state, lookup_key, ctx) {
         report.cache = "hit";
+        if req.stream {
+            // A stored answer passed validation: replayed, its final event checks it again.
+            let spec = CodeStreamSpec {
+                expect,
+                validate: mode != ValidationMode::Off,
+                task: req.task,
+                alias: Some(route.alias.to_string()),
+                provider: None,
+                model: Some(hit.model.clone()),
+                price: None,
+                template: report.template,
+                cache: "hit",
+            };
+            let events = switchyard_protocol::canonical::replay::events_of(&hit);
+            return Ok(Answer::Stream(
+                StreamAnswer::replay(events, &chat).for_code(spec),
+            ));
+        }
         let checked = match mode {
             ValidationMode::Off => None,
             _ => Some(check_code(hit.joined_text(), &expect).await),
@@ -183,6 +204,7 @@ pub async fn run(
             model: ctx.upstream_model.as_deref().map(str::to_owned),
             price: price_of(state, ctx),
             template: report.template,
+            cache: "miss",
         };
         return Ok(Answer::Stream(
             StreamAnswer::live(live, chat, keep).for_code(spec),
@@ -251,7 +273,7 @@ pub async fn run(
         facts.validation = outcome;
     }
     if passed(checked.as_ref()) {
-        cache::store(state, &chat, &resp, ctx);
+        cache::store(state, lookup_key, &resp, ctx);
     }
     observe::answered(state, ctx, &chat, &resp);
     ctx.usage = Some(report.usage);
@@ -566,17 +588,21 @@ impl CodeAnswer {
             model: spec.model.clone(),
             alias: spec.alias.clone(),
             provider: spec.provider.clone(),
-            cache: "miss",
-            attempts: vec![AttemptReport {
-                kind: "initial",
-                alias: spec.alias.clone(),
-                tier: None,
-                provider: spec.provider.clone(),
-                model: spec.model.clone(),
-                parsed,
-                errors: validation.as_ref().map_or(0, |v| v.errors.len()),
-                error: None,
-            }],
+            cache: spec.cache,
+            attempts: if spec.cache == "hit" {
+                Vec::new()
+            } else {
+                vec![AttemptReport {
+                    kind: "initial",
+                    alias: spec.alias.clone(),
+                    tier: None,
+                    provider: spec.provider.clone(),
+                    model: spec.model.clone(),
+                    parsed,
+                    errors: validation.as_ref().map_or(0, |v| v.errors.len()),
+                    error: None,
+                }]
+            },
             validation,
             usage: UsageReport {
                 input_tokens: usage.input_tokens,

@@ -63,3 +63,38 @@ pub async fn check_code(answer: String, expect: &CodeExpectation) -> CheckedAnsw
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn python() -> CodeExpectation {
+        CodeExpectation {
+            language: Language::Python,
+            wants_code: true,
+            around: None,
+        }
+    }
+
+    /// Small answers are parsed inline, big ones on the blocking pool: both report the same.
+    #[tokio::test]
+    async fn small_and_big_answers_are_checked_alike() {
+        let function = "def f(x: int) -> int:\n    return x + 1\n\n";
+        for copies in [1, 2000] {
+            let code = function.repeat(copies);
+            assert_eq!(code.len() > INLINE_PARSE_LIMIT, copies > 1);
+            let good = check_code(format!("```python\n{code}```"), &python()).await;
+            assert!(good.passed(), "{copies}: {:?}", good.validation);
+            let bad = check_code(format!("```python\n{code}def g(:\n```"), &python()).await;
+            assert!(!bad.passed(), "{copies}");
+            assert!(
+                bad.validation
+                    .errors
+                    .iter()
+                    .any(|e| e.line > copies * 3 - 1),
+                "{copies}: {:?}",
+                bad.validation.errors
+            );
+        }
+    }
+}

@@ -443,3 +443,43 @@ async fn a_template_override_in_templates_dir_wins() {
     assert_eq!(v["template"], "generate@builtin-1");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn without_a_router_escalation_follows_escalate_to() {
+    let config = CODE_CONFIG
+        .replace(
+            "[routers.auto]\ntiers = { simple = \"fast\", complex = \"strong\" }\n",
+            "",
+        )
+        .replace(
+            "[code.validation]",
+            "[code]\nescalate_to = [\"fast\", \"strong\"]\n[code.validation]",
+        );
+    let h = Harness::start(
+        &config,
+        scripted(&[BROKEN_PYTHON, BROKEN_PYTHON, GOOD_PYTHON]),
+    )
+    .await;
+    let body = json!({"prompt": "add two numbers", "language": "python", "model": "fast"});
+    let (status, v) = post_code(&h, "generate", &body).await;
+    assert_eq!(status, 200, "{v}");
+    let aliases: Vec<&str> = v["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["alias"].as_str().unwrap())
+        .collect();
+    assert_eq!(aliases, ["fast", "fast", "strong"], "{v}");
+    assert_eq!(v["attempts"][2]["kind"], "escalation");
+    assert!(
+        v["attempts"][2].get("tier").is_none(),
+        "no router, no tier: {v}"
+    );
+    assert_eq!(v["validation"]["parsed"], true);
+    // From the strongest alias there is nowhere to go: repair is the last attempt.
+    h.mock.set_behavior(scripted(&[BROKEN_PYTHON]));
+    let body = json!({"prompt": "add two numbers", "language": "python", "model": "strong"});
+    let (_, v) = post_code(&h, "generate", &body).await;
+    assert_eq!(v["attempts"].as_array().unwrap().len(), 2, "{v}");
+    assert_eq!(v["validation"]["parsed"], false);
+}

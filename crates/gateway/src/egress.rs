@@ -46,18 +46,11 @@ pub fn respond_echoing(
 ) -> Response {
     let format = ctx.client_format;
     let response = match result {
-        Ok(Answer::Stream(mut answer)) if answer.code.is_some() => {
+        Ok(Answer::Stream(mut answer)) => {
             if let Some(spec) = answer.code.take() {
                 let encoder = RelayEncoder::Code(CodeEventEncoder::new(spec));
                 return stream(state, ctx, answer, encoder);
             }
-            error_response(
-                format,
-                &GatewayError::new(ErrorKind::Internal, "no code stream"),
-                &mut ctx,
-            )
-        }
-        Ok(Answer::Stream(answer)) => {
             match AnyStreamEncoder::echoing(format, answer.include_usage, echo) {
                 Ok(encoder) => {
                     // The body's size stands in for the input tokens at the stream's start
@@ -193,6 +186,19 @@ enum RelayEncoder {
     Code(CodeEventEncoder),
 }
 
+impl RelayEncoder {
+    fn encode(
+        &mut self,
+        event: &StreamEvent,
+        out: &mut Vec<u8>,
+    ) -> Result<(), switchyard_protocol::CodecError> {
+        match self {
+            Self::Wire(encoder) => encoder.encode(event, out),
+            Self::Code(encoder) => encoder.encode(event, out),
+        }
+    }
+}
+
 /// Body state of a stream being relayed. Dropping it (stream complete, or the client went
 /// away) drops the upstream connection and records the request.
 struct Relay {
@@ -243,11 +249,7 @@ impl Relay {
     /// Encodes `event`; on an encoder failure ends the stream with an error event.
     fn encode(&mut self, event: &StreamEvent, out: &mut Vec<u8>) {
         self.track(event);
-        let encoded = match &mut self.encoder {
-            RelayEncoder::Wire(encoder) => encoder.encode(event, out),
-            RelayEncoder::Code(encoder) => encoder.encode(event, out),
-        };
-        if let Err(e) = encoded {
+        if let Err(e) = self.encoder.encode(event, out) {
             self.fail(
                 ErrorKind::Internal,
                 &format!("cannot encode stream event: {e}"),
@@ -271,10 +273,7 @@ impl Relay {
         };
         // If even the error cannot be encoded, ending the body without a terminal event
         // still tells the client the stream is incomplete.
-        let _ = match &mut self.encoder {
-            RelayEncoder::Wire(encoder) => encoder.encode(&event, out),
-            RelayEncoder::Code(encoder) => encoder.encode(&event, out),
-        };
+        let _ = self.encoder.encode(&event, out);
     }
 
     /// [`Relay::handle`], first parsing a code stream's answer when the source has ended

@@ -12,6 +12,7 @@
 
 pub mod cache;
 pub mod code;
+mod code_answer;
 pub mod execute;
 pub mod fim;
 pub mod observe;

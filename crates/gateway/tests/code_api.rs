@@ -483,3 +483,22 @@ async fn without_a_router_escalation_follows_escalate_to() {
     assert_eq!(v["attempts"].as_array().unwrap().len(), 2, "{v}");
     assert_eq!(v["validation"]["parsed"], false);
 }
+
+#[tokio::test]
+async fn an_upstream_failure_is_a_json_error_that_names_the_upstream() {
+    let h = Harness::start(CODE_CONFIG, common::status_fault(500, 1.0, None)).await;
+    let body = json!({"prompt": "add", "language": "go", "model": "fast"});
+    let (status, v) = post_code(&h, "generate", &body).await;
+    assert_eq!(status, 502, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("mock-openai"),
+        "{v}"
+    );
+    // Streamed: the failure comes before any event, so it is the same status.
+    let body = json!({"prompt": "add", "language": "go", "model": "fast", "stream": true});
+    let (status, _) = post_code(&h, "generate", &body).await;
+    assert_eq!(status, 502);
+}

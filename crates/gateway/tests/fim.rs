@@ -251,3 +251,26 @@ async fn the_code_api_completes_between_prefix_and_suffix() {
         .unwrap();
     assert_eq!(v["validation"]["parsed"], false, "{v}");
 }
+
+#[tokio::test]
+async fn the_code_api_streams_a_middle_through_chat_and_checks_it_in_place() {
+    let h = Harness::start(FIM_CONFIG, answering("```python\na + b\n```")).await;
+    let body = json!({"language": "python", "prefix": PREFIX, "suffix": SUFFIX, "model": "claude", "stream": true});
+    let resp = h.post("/v1/code/complete", &body).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let frames = sse_frames(&resp.text().await.unwrap());
+    let (event, data) = frames.last().unwrap();
+    assert_eq!(event.as_deref(), Some("done"));
+    let done: Value = serde_json::from_str(data).unwrap();
+    assert_eq!(done["code"], "a + b", "{done}");
+    assert_eq!(done["validation"]["parsed"], true, "{done}");
+    assert_eq!(done["provider"], "mock-anthropic");
+    // Through chat, the template's prompt carries both sides of the cursor.
+    let last = h.mock.stats().last_request.unwrap();
+    assert_eq!(last.path, "/v1/messages");
+    let prompt = last.body["messages"][0]["content"].to_string();
+    assert!(
+        prompt.contains("Prefix:") && prompt.contains("print(add(1, 2))"),
+        "{prompt}"
+    );
+}

@@ -24,6 +24,13 @@ base_url = "{MOCK}/v1"
 kind = "anthropic"
 base_url = "{MOCK}"
 
+[providers.mock-mistral]
+kind = "openai"
+base_url = "{MOCK}/v1"
+fim = "mistral"
+
+[models.codestral]
+deployments = [{ provider = "mock-mistral", model = "codestral-upstream" }]
 [models.coder]
 deployments = [{ provider = "mock-openai", model = "coder-upstream" }]
 [models.claude]
@@ -273,4 +280,39 @@ async fn the_code_api_streams_a_middle_through_chat_and_checks_it_in_place() {
         prompt.contains("Prefix:") && prompt.contains("print(add(1, 2))"),
         "{prompt}"
     );
+}
+
+#[tokio::test]
+async fn a_mistral_provider_fills_in_the_middle_at_its_own_endpoint() {
+    let h = Harness::start(FIM_CONFIG, answering("a + b")).await;
+    for stream in [false, true] {
+        let resp = h
+            .post("/v1/completions", &fim_body("codestral", stream))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        let text = resp.text().await.unwrap();
+        let answer: String = if stream {
+            sse_frames(&text)
+                .iter()
+                .filter(|(_, d)| d != "[DONE]")
+                .filter_map(|(_, d)| {
+                    serde_json::from_str::<Value>(d).unwrap()["choices"][0]["text"]
+                        .as_str()
+                        .map(str::to_owned)
+                })
+                .collect()
+        } else {
+            serde_json::from_str::<Value>(&text).unwrap()["choices"][0]["text"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        };
+        assert_eq!(answer, "a + b", "stream {stream}: {text}");
+        let last = h.mock.stats().last_request.unwrap();
+        assert_eq!(last.path, "/v1/fim/completions");
+        assert_eq!(last.body["suffix"], SUFFIX);
+        assert!(last.body.get("stream_options").is_none(), "{}", last.body);
+    }
 }

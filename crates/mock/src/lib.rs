@@ -28,6 +28,7 @@
 //! ```
 //!
 //! Endpoints: `POST /v1/chat/completions`, `POST /v1/completions` (legacy, with `suffix`),
+//! `POST /v1/fim/completions` (Mistral's fill in the middle),
 //! `POST /v1/responses`,
 //! `POST /openai/deployments/{deployment}/chat/completions?api-version=...`,
 //! `POST /v1/messages`, `POST /v1beta/models/{model}:generateContent`,

@@ -29,6 +29,7 @@ pub(crate) fn app(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/v1/chat/completions", post(openai_chat))
         .route("/v1/completions", post(openai_completions))
+        .route("/v1/fim/completions", post(mistral_fim))
         .route("/v1/responses", post(openai_responses))
         .route(
             "/openai/deployments/{deployment}/chat/completions",
@@ -73,6 +74,7 @@ fn control_routes() -> Router<Arc<Shared>> {
 enum Wire {
     OpenAi,
     Completions,
+    MistralFim,
     Responses,
     Azure { deployment: String },
     Anthropic,
@@ -103,6 +105,15 @@ async fn openai_completions(
     body: Bytes,
 ) -> Response {
     serve(s, Family::OpenAi, Wire::Completions, &uri, &headers, body).await
+}
+
+async fn mistral_fim(
+    State(s): State<Arc<Shared>>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    serve(s, Family::OpenAi, Wire::MistralFim, &uri, &headers, body).await
 }
 
 async fn openai_responses(
@@ -339,6 +350,18 @@ fn answer(
                 stream_answer(s, b, completions::stream(&reply, include_usage), SSE)
             } else {
                 json_answer(s, b, &completions::completion(&reply))
+            }
+        }
+        Wire::MistralFim => {
+            // Mistral's fill in the middle: a completions request, a chat-shaped answer
+            // whose stream always ends with usage.
+            let prompt = completions::prompt(request);
+            let stream = prompt.stream;
+            let reply = Reply::new(s, prompt, b);
+            if stream {
+                stream_answer(s, b, openai::stream(&reply, true), SSE)
+            } else {
+                json_answer(s, b, &openai::completion(&reply))
             }
         }
         Wire::Responses => {

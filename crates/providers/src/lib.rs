@@ -25,7 +25,9 @@ pub use error::{Blame, ProviderError};
 pub use gemini::GeminiProvider;
 pub use openai::OpenAiProvider;
 pub use redact::{Redactor, MASK};
-pub use settings::{ProviderKind, ProviderSettings, ResolvedTimeouts, ResponsesMode, Timeouts};
+pub use settings::{
+    FimMode, ProviderKind, ProviderSettings, ResolvedTimeouts, ResponsesMode, Timeouts,
+};
 pub use stream::UpstreamStream;
 
 use bytes::Bytes;
@@ -128,7 +130,9 @@ impl Provider {
             Operation::Chat => true,
             Operation::Embeddings => matches!(self.backend, Backend::OpenAi(_) | Backend::Azure(_)),
             Operation::CountTokens => matches!(self.backend, Backend::Anthropic(_)),
-            Operation::FillInTheMiddle => matches!(self.backend, Backend::OpenAi(_)),
+            Operation::FillInTheMiddle => {
+                matches!(self.backend, Backend::OpenAi(_)) && self.settings.fim != FimMode::Chat
+            }
         }
     }
 
@@ -147,7 +151,11 @@ impl Provider {
                 return WireFormat::OpenAiResponses;
             }
             if req.source == WireFormat::OpenAiCompletions {
-                return WireFormat::OpenAiCompletions;
+                // Mistral's fill in the middle answers in chat completions' shape.
+                return match self.settings.fim {
+                    FimMode::Mistral => WireFormat::OpenAiChat,
+                    FimMode::Completions | FimMode::Chat => WireFormat::OpenAiCompletions,
+                };
             }
         }
         self.wire_format()

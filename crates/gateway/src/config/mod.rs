@@ -26,7 +26,7 @@ use std::{
     time::Duration,
 };
 use switchyard_analytics::AnalyticsConfig;
-use switchyard_providers::{ProviderKind, ProviderSettings, ResponsesMode, Timeouts};
+use switchyard_providers::{FimMode, ProviderKind, ProviderSettings, ResponsesMode, Timeouts};
 
 /// Where the gateway listens when nothing says otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:4000";
@@ -463,6 +463,21 @@ impl Validator<'_> {
                 self.err(
                     field,
                     format!("unknown value `{v}` (expected native or translate)"),
+                )
+            })?;
+        }
+        if let Some(v) = &p.fim {
+            let field = format!("{key}.fim");
+            if kind != ProviderKind::OpenAi {
+                return Err(self.err(
+                    field,
+                    "only providers of kind `openai` have a native fill-in-the-middle setting",
+                ));
+            }
+            s.fim = FimMode::parse(v).ok_or_else(|| {
+                self.err(
+                    field,
+                    format!("unknown value `{v}` (expected completions, mistral or chat)"),
                 )
             })?;
         }

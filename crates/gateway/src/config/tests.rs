@@ -446,3 +446,24 @@ fn a_templates_dir_that_cannot_be_read_stops_the_start() {
         "{err}"
     );
 }
+
+#[test]
+fn fill_in_the_middle_setting() {
+    let c = parse(VALID).unwrap();
+    let local = c.providers.iter().find(|p| &*p.name == "local").unwrap();
+    assert_eq!(local.fim, switchyard_providers::FimMode::Completions);
+    let c = parse(&VALID.replace(
+        "api_key = \"${LOCAL_KEY}\"",
+        "api_key = \"${LOCAL_KEY}\"\nfim = \"mistral\"",
+    ))
+    .unwrap();
+    let local = c.providers.iter().find(|p| &*p.name == "local").unwrap();
+    assert_eq!(local.fim, switchyard_providers::FimMode::Mistral);
+    let err = parse(&VALID.replace("api_key = \"${LOCAL_KEY}\"", "fim = \"psychic\"")).unwrap_err();
+    assert_eq!(err.key, "providers.local.fim");
+    let err = parse(&VALID.replace("default_max_tokens = 1024", "fim = \"mistral\"")).unwrap_err();
+    assert!(
+        err.message.contains("only providers of kind `openai`"),
+        "{err}"
+    );
+}

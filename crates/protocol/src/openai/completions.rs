@@ -106,15 +106,9 @@ struct RequestOut<'a> {
 
 /// Encodes a request for an upstream's `/completions`: the user text is the prompt.
 pub fn encode_request(req: &ChatRequest, model: &str) -> Result<Vec<u8>, CodecError> {
-    let prompt: String = req
-        .messages
-        .iter()
-        .filter(|m| m.role == Role::User)
-        .map(Message::joined_text)
-        .collect();
     to_json_vec(&RequestOut {
         model,
-        prompt,
+        prompt: prompt_of(req),
         suffix: req.suffix.as_deref(),
         max_tokens: req.max_tokens,
         temperature: req.temperature,
@@ -129,6 +123,51 @@ pub fn encode_request(req: &ChatRequest, model: &str) -> Result<Vec<u8>, CodecEr
             .then(|| serde_json::json!({ "include_usage": true })),
         extra: req.extras_for(FORMAT),
     })
+}
+
+#[derive(Serialize)]
+struct MistralRequestOut<'a> {
+    model: &'a str,
+    prompt: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suffix: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_tokens: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    temperature: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    top_p: Option<f64>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    stop: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    random_seed: Option<i64>,
+    stream: bool,
+}
+
+/// Encodes a request for Mistral's `/fim/completions` (Codestral): the same fields under
+/// Mistral's names, and nothing Mistral refuses (`user`, `stream_options`, other extras);
+/// its answer is a chat completion (its streams report usage unasked).
+pub fn encode_mistral_request(req: &ChatRequest, model: &str) -> Result<Vec<u8>, CodecError> {
+    to_json_vec(&MistralRequestOut {
+        model,
+        prompt: prompt_of(req),
+        suffix: req.suffix.as_deref(),
+        max_tokens: req.max_tokens,
+        temperature: req.temperature,
+        top_p: req.top_p,
+        stop: &req.stop,
+        random_seed: req.seed,
+        stream: req.stream,
+    })
+}
+
+/// The prompt of a completions request: its user text.
+fn prompt_of(req: &ChatRequest) -> String {
+    req.messages
+        .iter()
+        .filter(|m| m.role == Role::User)
+        .map(Message::joined_text)
+        .collect()
 }
 
 #[derive(Deserialize)]
@@ -322,6 +361,22 @@ mod tests {
             "a field of the same format rides along"
         );
         assert!(decode_request(br#"{"model":"m","prompt":[1,2]}"#).is_err());
+    }
+
+    #[test]
+    fn a_mistral_request_uses_mistrals_names_only() {
+        let body = br#"{"model":"m","prompt":"a = ","suffix":"\n","seed":7,"user":"u","stream":true,"min_tokens":1}"#;
+        let req = decode_request(body).unwrap();
+        let out: Value =
+            serde_json::from_slice(&encode_mistral_request(&req, "codestral").unwrap()).unwrap();
+        assert_eq!(out["model"], "codestral");
+        assert_eq!(out["prompt"], "a = ");
+        assert_eq!(out["suffix"], "\n");
+        assert_eq!(out["random_seed"], 7);
+        assert_eq!(out["stream"], true);
+        for absent in ["seed", "user", "stream_options", "min_tokens"] {
+            assert!(out.get(absent).is_none(), "{absent}: {out}");
+        }
     }
 
     #[test]

@@ -137,6 +137,28 @@ impl Harness {
             .bearer_auth(CLIENT_KEY)
             .json(body)
     }
+
+    /// [`Self::post`], sent; the answer's body as JSON, whatever its status.
+    pub async fn post_json(&self, path: &str, body: &Value) -> Value {
+        self.post(path, body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// [`Self::post`], sent; the answer's body as text (an SSE stream read to its end).
+    pub async fn post_text(&self, path: &str, body: &Value) -> String {
+        self.post(path, body)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
 }
 
 impl Harness {

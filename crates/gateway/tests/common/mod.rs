@@ -149,6 +149,22 @@ impl Harness {
             .unwrap()
     }
 
+    /// An authenticated POST of raw bytes as `application/json` (malformed bodies): the
+    /// status and the answer's JSON body.
+    pub async fn post_raw(&self, path: &str, body: impl Into<reqwest::Body>) -> (u16, Value) {
+        let r = self
+            .client
+            .post(format!("{}{path}", self.url()))
+            .bearer_auth(CLIENT_KEY)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap())
+    }
+
     /// [`Self::post`], sent; the answer's body as text (an SSE stream read to its end).
     pub async fn post_text(&self, path: &str, body: &Value) -> String {
         self.post(path, body)

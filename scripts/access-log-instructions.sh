@@ -11,43 +11,24 @@
 # switchyard-bench`).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/lib/callgrind-gateway.sh
 release_dir="$(realpath "${1:-${CARGO_TARGET_DIR:-target}/release}")"
 requests="${2:-3000}"
 warmup=200
-for bin in switchyard switchyard-mock switchyard-bench; do
-    [[ -x "$release_dir/$bin" ]] || { echo "no $release_dir/$bin; build release binaries first" >&2; exit 1; }
-done
-command -v valgrind >/dev/null || { echo "valgrind not found" >&2; exit 1; }
-
-work="$(mktemp -d)"
-trap 'pkill -TERM -f "callgrind-out-file=$work/" 2>/dev/null || true; rm -rf "$work"' EXIT
-# As in analytics-instructions.sh: a wrapper runs the gateway under callgrind in the
-# background, so that the bench's kill reaches the wrapper; valgrind is stopped with SIGTERM
-# below and then writes its counts.
-cat >"$work/switchyard" <<EOF
-#!/usr/bin/env bash
-valgrind --tool=callgrind --separate-threads=yes \
-  --callgrind-out-file=$work/\$SWITCHYARD_CG_MODE.%p "$release_dir/switchyard" "\$@" &
-wait
-EOF
-chmod +x "$work/switchyard"
-ln -s "$release_dir/switchyard-mock" "$work/switchyard-mock"
-
-total() { awk '/^summary:/ {print $2; exit}' "$1"; }
 per_request=$((requests + warmup))
+total() { awk '/^summary:/ {print $2; exit}' "$1"; }
+
+callgrind_prepare "$release_dir"
 for mode in off on; do
-    SWITCHYARD_CG_MODE=$mode "$release_dir/switchyard-bench" overhead --release-dir "$work" \
+    rm -f "$work"/cg.*
+    "$release_dir/switchyard-bench" overhead --release-dir "$work" \
         --rounds 1 --scenarios non-streaming --concurrency 8 --requests "$requests" \
         --warmup "$warmup" --duration-secs 600 --access-log "$mode" >"$work/bench-$mode.log" 2>&1 || true
-    pkill -TERM -f "callgrind-out-file=$work/" || true
-    for _ in $(seq 60); do
-        pgrep -f "callgrind-out-file=$work/" >/dev/null || break
-        sleep 1
-    done
+    callgrind_stop
     grep -q "non-streaming" "$work/bench-$mode.log" || { cat "$work/bench-$mode.log" >&2; echo "bench failed" >&2; exit 1; }
     path=0
     writer=0
-    for f in "$work/$mode".*-*; do
+    for f in "$work"/cg.*-*; do
         n=$(total "$f")
         if grep -q 'access_log::run' "$f"; then
             writer=$((writer + n))

@@ -79,7 +79,7 @@ async fn requests_without_a_route_are_logged_with_method_path_and_query() {
     let h = harness().await;
     let r = h
         .client
-        .post(format!("{}/v1/responses?stream=1", h.url()))
+        .post(format!("{}/v1/assistants?stream=1", h.url()))
         .header("x-request-id", "req-no-route")
         .bearer_auth(CLIENT_KEY)
         .json(&json!({"model": "openai-model", "input": "hi"}))
@@ -90,9 +90,9 @@ async fn requests_without_a_route_are_logged_with_method_path_and_query() {
     let line = line_of("req-no-route").await;
     for part in [
         "method=POST",
-        "path=/v1/responses?stream=1",
+        "path=/v1/assistants?stream=1",
         "status=404",
-        "reason=no route for POST /v1/responses",
+        "reason=no route for POST /v1/assistants",
     ] {
         assert!(line.contains(part), "{part} missing: {line}");
     }

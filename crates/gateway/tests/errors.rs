@@ -9,31 +9,17 @@ use common::{chat, messages, status_fault, with_fault, Harness, ALL_KINDS, CLIEN
 use serde_json::{json, Value};
 use switchyard_mock::{Family, Fault, MockBehavior};
 
-async fn send_raw(h: &Harness, path: &str, body: &'static str) -> (u16, Value) {
-    let r = h
-        .client
-        .post(format!("{}{path}", h.url()))
-        .bearer_auth(CLIENT_KEY)
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap())
-}
-
 #[tokio::test]
 async fn malformed_json_is_a_400_in_each_format() {
     let h = Harness::all_kinds().await;
-    let (status, body) = send_raw(&h, "/v1/chat/completions", "{not json").await;
+    let (status, body) = h.post_raw("/v1/chat/completions", "{not json").await;
     assert_eq!(status, 400);
     assert_eq!(body["error"]["type"], "invalid_request_error");
     assert!(body["error"]["message"]
         .as_str()
         .unwrap()
         .contains("not valid JSON"));
-    let (status, body) = send_raw(&h, "/v1/messages", "{not json").await;
+    let (status, body) = h.post_raw("/v1/messages", "{not json").await;
     assert_eq!(status, 400);
     assert_eq!(body["type"], "error");
     assert_eq!(body["error"]["type"], "invalid_request_error");
@@ -42,26 +28,26 @@ async fn malformed_json_is_a_400_in_each_format() {
 #[tokio::test]
 async fn missing_and_ill_typed_fields_are_named() {
     let h = Harness::all_kinds().await;
-    let (status, body) = send_raw(&h, "/v1/chat/completions", r#"{"messages":[]}"#).await;
+    let (status, body) = h
+        .post_raw("/v1/chat/completions", r#"{"messages":[]}"#)
+        .await;
     assert_eq!(status, 400);
     assert!(
         body["error"]["message"].as_str().unwrap().contains("model"),
         "{body}"
     );
-    let (status, body) = send_raw(
-        &h,
-        "/v1/chat/completions",
+    let (status, body) = h.post_raw("/v1/chat/completions",
         r#"{"model":"openai-model","messages":[{"role":"user","content":"x"}],"temperature":"hot"}"#,
     )
     .await;
     assert_eq!(status, 400);
     assert_eq!(body["error"]["param"], "temperature", "{body}");
-    let (status, body) = send_raw(
-        &h,
-        "/v1/messages",
-        r#"{"model":"anthropic-model","messages":[{"role":"user","content":"x"}]}"#,
-    )
-    .await;
+    let (status, body) = h
+        .post_raw(
+            "/v1/messages",
+            r#"{"model":"anthropic-model","messages":[{"role":"user","content":"x"}]}"#,
+        )
+        .await;
     assert_eq!(status, 400);
     assert!(
         body["error"]["message"]

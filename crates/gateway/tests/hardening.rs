@@ -536,20 +536,6 @@ async fn count_tokens_has_its_own_body_limit_and_estimates_long_words() {
 // ---------------------------------------------------------------------------------------
 // Finding 5: smaller inconsistencies.
 
-async fn post_raw(h: &Harness, path: &str, body: String) -> (u16, serde_json::Value) {
-    let r = h
-        .client
-        .post(format!("{}{path}", h.url()))
-        .bearer_auth(CLIENT_KEY)
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap())
-}
-
 #[tokio::test]
 async fn duplicate_keys_are_a_400_on_every_route() {
     let h = Harness::all_kinds().await;
@@ -572,7 +558,7 @@ async fn duplicate_keys_are_a_400_on_every_route() {
             r#"{"model":"openai-model","input":"a","model":"azure-model"}"#.to_owned(),
         ),
     ] {
-        let (status, body) = post_raw(&h, path, body).await;
+        let (status, body) = h.post_raw(path, body).await;
         assert_eq!(status, 400, "{path}: {body}");
         assert!(
             body.to_string().contains("duplicate field"),
@@ -589,9 +575,7 @@ async fn duplicate_keys_are_a_400_on_every_route() {
 #[tokio::test]
 async fn max_tokens_zero_is_refused_on_messages() {
     let h = Harness::all_kinds().await;
-    let (status, body) = post_raw(
-        &h,
-        "/v1/messages",
+    let (status, body) = h.post_raw("/v1/messages",
         r#"{"model":"anthropic-model","max_tokens":0,"messages":[{"role":"user","content":"hi"}]}"#
             .to_owned(),
     )
@@ -617,7 +601,7 @@ async fn deep_tool_use_input_is_refused_like_any_deep_nesting() {
             {{"role":"assistant","content":[{{"type":"tool_use","id":"t1","name":"f","input":{deep}}}]}},
             {{"role":"user","content":[{{"type":"tool_result","tool_use_id":"t1","content":"ok"}}]}}]}}"#
     );
-    let (status, body) = post_raw(&h, "/v1/messages", body).await;
+    let (status, body) = h.post_raw("/v1/messages", body).await;
     assert_eq!(status, 400, "{body}");
     assert!(
         body["error"]["message"]
@@ -644,12 +628,13 @@ async fn an_undecodable_upstream_answer_is_described_as_the_upstreams() {
          [models.m]\nmax_attempts = 1\ndeployments = [{{ provider = \"junk\", model = \"up\" }}]\n"
     );
     let h = Harness::start(&config, MockBehavior::default()).await;
-    let (status, body) = post_raw(
-        &h,
-        "/v1/messages",
-        r#"{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}"#.to_owned(),
-    )
-    .await;
+    let (status, body) = h
+        .post_raw(
+            "/v1/messages",
+            r#"{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}"#
+                .to_owned(),
+        )
+        .await;
     assert_eq!(status, 502, "{body}");
     let message = body["error"]["message"].as_str().unwrap();
     assert!(message.contains("upstream response"), "{message}");

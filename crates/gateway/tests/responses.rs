@@ -131,14 +131,7 @@ async fn a_freeform_tool_is_called_as_a_custom_tool_on_every_kind() {
         "format": {"type": "grammar", "syntax": "lark", "definition": "start: /.+/"}});
     for model in KINDS {
         let body = json!({"model": model, "input": "Fix it", "tools": [tool], "store": false});
-        let resp: Value = h
-            .post("/v1/responses", &body)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let resp: Value = h.post_json("/v1/responses", &body).await;
         assert_eq!(resp["object"], "response", "{model}: {resp}");
         assert_eq!(resp["status"], "completed", "{model}");
         let call = &resp["output"][0];
@@ -148,14 +141,7 @@ async fn a_freeform_tool_is_called_as_a_custom_tool_on_every_kind() {
 
         let mut streamed = body.clone();
         streamed["stream"] = json!(true);
-        let text = h
-            .post("/v1/responses", &streamed)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let text = h.post_text("/v1/responses", &streamed).await;
         let events = events(&text);
         let input_done = events
             .iter()
@@ -173,14 +159,7 @@ async fn reasoning_with_encrypted_content_is_kept_on_the_native_route() {
     let body = json!({"model": "openai-native-model", "input": "Think first",
         "reasoning": {"effort": "high", "summary": "auto"}, "store": false,
         "include": ["reasoning.encrypted_content"]});
-    let resp: Value = h
-        .post("/v1/responses", &body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let resp: Value = h.post_json("/v1/responses", &body).await;
     let reasoning = &resp["output"][0];
     assert_eq!(reasoning["type"], "reasoning", "{resp}");
     assert!(reasoning["encrypted_content"]
@@ -192,14 +171,7 @@ async fn reasoning_with_encrypted_content_is_kept_on_the_native_route() {
 
     let mut streamed = body.clone();
     streamed["stream"] = json!(true);
-    let text = h
-        .post("/v1/responses", &streamed)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = h.post_text("/v1/responses", &streamed).await;
     let events = events(&text);
     let types = types(&events);
     assert!(
@@ -227,14 +199,7 @@ async fn a_stream_cut_upstream_ends_with_response_failed() {
     let h = Harness::start(common::ALL_KINDS, with_fault(Fault::CutAfter { chunks: 3 })).await;
     for model in ["openai-native-model", "anthropic-model"] {
         let body = json!({"model": model, "input": common::PROMPT, "stream": true});
-        let text = h
-            .post("/v1/responses", &body)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let text = h.post_text("/v1/responses", &body).await;
         let events = events(&text);
         let types = types(&events);
         assert!(
@@ -322,14 +287,7 @@ async fn a_silent_stream_gets_keep_alive_comments() {
     };
     let h = Harness::start(&config, slow).await;
     let body = json!({"model": "openai-native-model", "input": "one two three", "stream": true});
-    let text = h
-        .post("/v1/responses", &body)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = h.post_text("/v1/responses", &body).await;
     let comments = text.matches(": keep-alive\n\n").count();
     assert!(comments >= 2, "keep-alives between slow chunks: {text}");
     // The comments are whole frames between events: without them the stream is intact.
@@ -361,14 +319,7 @@ async fn keep_alives_do_not_extend_the_upstream_idle_limit() {
     let h = Harness::start(&config, stalled).await;
     let body = json!({"model": "openai-native-model", "input": "one two three", "stream": true});
     let started = std::time::Instant::now();
-    let text = h
-        .post("/v1/responses", &body)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = h.post_text("/v1/responses", &body).await;
     let events = events(&text.replace(": keep-alive\n\n", ""));
     assert_eq!(events.last().unwrap()["type"], "response.failed", "{text}");
     assert!(text.contains(": keep-alive"), "{text}");

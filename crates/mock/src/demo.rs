@@ -263,8 +263,49 @@ fn tool_call<'t>(facts: &Facts<'_>, tools: &'t [ToolSpec]) -> Option<(&'t ToolSp
         let name = t.name.to_lowercase();
         names.iter().any(|n| name.contains(n))
             && property_names(&t.schema).any(|p| needs.iter().any(|n| p.contains(n)))
-    })?;
-    Some((tool, value_for("", &tool.schema, facts)))
+    });
+    match (tool, &facts.intent) {
+        (Some(tool), _) => Some((tool, value_for("", &tool.schema, facts))),
+        // Codex writes files with its freeform `apply_patch` tool (a function with one
+        // string `input` once translated), whose input is a patch in its own envelope.
+        (None, Intent::Write { path }) => {
+            if let Some(tool) = tools.iter().find(|t| t.name == "apply_patch") {
+                let added: String = facts.code().lines().map(|l| format!("+{l}\n")).collect();
+                let patch =
+                    format!("*** Begin Patch\n*** Add File: {path}\n{added}*** End Patch\n");
+                return Some((tool, serde_json::json!({ "input": patch })));
+            }
+            // Else a shell tool (Codex's `exec_command`) writes it with a here-document.
+            let command = format!("cat > {path} <<'EOF'\n{}EOF", facts.code());
+            shell_call(tools, command)
+        }
+        (None, _) => None,
+    }
+}
+
+/// A call of the first shell-like tool (name and a `command`/`cmd` property) that runs
+/// `command`, as a string or as `["bash", "-lc", command]` when the property is an array.
+fn shell_call(tools: &[ToolSpec], command: String) -> Option<(&ToolSpec, Value)> {
+    tools.iter().find_map(|t| {
+        let name = t.name.to_lowercase();
+        if !["bash", "shell", "exec", "command", "run"]
+            .iter()
+            .any(|n| name.contains(n))
+        {
+            return None;
+        }
+        let props = t.schema.get("properties").and_then(Value::as_object)?;
+        let (prop, schema) = props
+            .iter()
+            .find(|(p, _)| matches!(p.to_lowercase().as_str(), "command" | "cmd"))?;
+        let value = match schema.get("type").and_then(Value::as_str) {
+            Some("array") => serde_json::json!(["bash", "-lc", &command]),
+            _ => Value::String(command.clone()),
+        };
+        let mut args = Map::new();
+        args.insert(prop.clone(), value);
+        Some((t, Value::Object(args)))
+    })
 }
 
 fn property_names(schema: &Value) -> impl Iterator<Item = String> + '_ {
@@ -449,6 +490,52 @@ mod tests {
                 json!({"type": "object", "properties": {"file_path": {"type": "string", "description": "The absolute path to the file to write (must be absolute, not relative)"}, "content": {"type": "string"}}, "required": ["file_path", "content"]}),
             ),
         ]
+    }
+
+    #[test]
+    fn codex_writes_with_an_apply_patch() {
+        let tool = |name: &str, schema: Value| ToolSpec::from_schema(name, Some(&schema));
+        let tools = vec![
+            tool(
+                "shell",
+                json!({"type": "object", "properties": {"command": {"type": "array", "items": {"type": "string"}}}, "required": ["command"]}),
+            ),
+            tool(
+                "apply_patch",
+                json!({"type": "object", "properties": {"input": {"type": "string"}}, "required": ["input"]}),
+            ),
+        ];
+        let Answer::ToolCall { name, input, .. } =
+            answer(&prompt("Write a hello world in Go to hello.go", tools))
+        else {
+            panic!("expected a tool call");
+        };
+        assert_eq!(name, "apply_patch");
+        let patch = input["input"].as_str().unwrap();
+        assert!(
+            patch.starts_with("*** Begin Patch\n*** Add File: hello.go\n+package main\n"),
+            "{patch}"
+        );
+        assert!(patch.ends_with("*** End Patch\n"), "{patch}");
+    }
+
+    #[test]
+    fn codex_without_apply_patch_writes_through_its_shell_tool() {
+        let tools = vec![ToolSpec::from_schema(
+            "exec_command",
+            Some(
+                &json!({"type": "object", "properties": {"cmd": {"type": "string"}, "workdir": {"type": "string"}}, "required": ["cmd"]}),
+            ),
+        )];
+        let Answer::ToolCall { name, input, .. } =
+            answer(&prompt("Write a hello world in Python to hello.py", tools))
+        else {
+            panic!("expected a tool call");
+        };
+        assert_eq!(name, "exec_command");
+        let cmd = input["cmd"].as_str().unwrap();
+        assert!(cmd.starts_with("cat > hello.py <<'EOF'\n"), "{cmd}");
+        assert!(cmd.ends_with("\nEOF"), "{cmd}");
     }
 
     fn text(a: Answer) -> String {

@@ -137,6 +137,44 @@ impl Harness {
             .bearer_auth(CLIENT_KEY)
             .json(body)
     }
+
+    /// [`Self::post`], sent; the answer's body as JSON, whatever its status.
+    pub async fn post_json(&self, path: &str, body: &Value) -> Value {
+        self.post(path, body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// An authenticated POST of raw bytes as `application/json` (malformed bodies): the
+    /// status and the answer's JSON body.
+    pub async fn post_raw(&self, path: &str, body: impl Into<reqwest::Body>) -> (u16, Value) {
+        let r = self
+            .client
+            .post(format!("{}{path}", self.url()))
+            .bearer_auth(CLIENT_KEY)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap())
+    }
+
+    /// [`Self::post`], sent; the answer's body as text (an SSE stream read to its end).
+    pub async fn post_text(&self, path: &str, body: &Value) -> String {
+        self.post(path, body)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
 }
 
 impl Harness {

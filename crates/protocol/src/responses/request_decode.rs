@@ -1,7 +1,7 @@
 //! Client side: a Responses API request body (`POST /v1/responses`) into a canonical
 //! [`ChatRequest`].
 
-use super::wire::{custom_arguments, custom_tool_parameters, INSTRUCTIONS, RESPONSES};
+use super::wire::{self, custom_arguments, custom_tool_parameters, INSTRUCTIONS, RESPONSES};
 use crate::{
     from_json_slice, ChatRequest, CodecError, ContentPart, Extras, FunctionTool, ImageSource,
     Message, ResponseFormat, Role, Tool, ToolChoice,
@@ -228,17 +228,7 @@ fn decode_item(i: usize, item: Value, messages: &mut Vec<Message>) -> Result<(),
         "reasoning" => {
             // The summary is the readable part; everything (id, encrypted_content, the
             // summary's own shape) stays in extra so that this format gets it back verbatim.
-            let mut text = String::new();
-            if let Some(Value::Array(summary)) = obj.get("summary") {
-                for part in summary {
-                    if let Some(t) = part.get("text").and_then(Value::as_str) {
-                        if !text.is_empty() {
-                            text.push_str("\n\n");
-                        }
-                        text.push_str(t);
-                    }
-                }
-            }
+            let text = wire::reasoning_summary_text(&obj);
             obj.remove("type");
             push_assistant_part(
                 messages,

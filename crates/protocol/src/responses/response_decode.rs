@@ -1,7 +1,7 @@
 //! Provider side: an upstream's Responses API `response` object into a canonical
 //! [`ChatResponse`].
 
-use super::wire::{custom_arguments, stop_reason_of, usage_in, RESPONSES};
+use super::wire::{self, custom_arguments, stop_reason_of, usage_in, RESPONSES};
 use crate::{from_json_slice, ChatResponse, CodecError, ContentPart, Extras};
 use serde::Deserialize;
 use serde_json::Value;
@@ -115,17 +115,7 @@ pub(super) fn decode_output_item(item: Value, content: &mut Vec<ContentPart>) ->
             false
         }
         "reasoning" => {
-            let mut text = String::new();
-            if let Some(Value::Array(summary)) = obj.get("summary") {
-                for part in summary {
-                    if let Some(t) = part.get("text").and_then(Value::as_str) {
-                        if !text.is_empty() {
-                            text.push_str("\n\n");
-                        }
-                        text.push_str(t);
-                    }
-                }
-            }
+            let text = wire::reasoning_summary_text(&obj);
             obj.remove("type");
             content.push(ContentPart::Thinking {
                 text,

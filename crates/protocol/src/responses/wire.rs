@@ -142,3 +142,20 @@ pub(super) fn is_part_type(kind: Option<&str>) -> bool {
         )
     )
 }
+
+/// The readable text of a reasoning item: its summary parts' texts, a blank line apart.
+pub(super) fn reasoning_summary_text(item: &serde_json::Map<String, Value>) -> String {
+    let mut text = String::new();
+    if let Some(Value::Array(summary)) = item.get("summary") {
+        for t in summary
+            .iter()
+            .filter_map(|p| p.get("text").and_then(Value::as_str))
+        {
+            if !text.is_empty() {
+                text.push_str("\n\n");
+            }
+            text.push_str(t);
+        }
+    }
+    text
+}

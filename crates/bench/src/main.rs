@@ -6,6 +6,7 @@
 
 mod analytics_cost;
 mod children;
+mod fim;
 mod load;
 mod report;
 
@@ -36,6 +37,8 @@ enum Command {
     Overhead(OverheadArgs),
     /// Compare two gateways in front of one mock, analytics off and on, at saturation.
     AnalyticsCost(analytics_cost::AnalyticsCostArgs),
+    /// The gateway's own share of IDE completions (legacy, FIM, code API) at concurrency 1.
+    Fim(fim::FimArgs),
 }
 
 #[derive(Debug, Args)]
@@ -98,6 +101,7 @@ fn main() -> ExitCode {
             match &command {
                 Command::Overhead(args) => overhead(args).await,
                 Command::AnalyticsCost(args) => analytics_cost::run(args).await,
+                Command::Fim(args) => fim::run(args).await,
             }
         };
         tokio::select! {

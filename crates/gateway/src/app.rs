@@ -4,8 +4,8 @@ use crate::{
     access_log,
     middleware::{authenticate, authenticate_admin, request_id},
     routes::{
-        admin, chat, count_tokens, dashboard, embeddings, health, models, not_found, responses,
-        root, route,
+        admin, chat, code, completions, count_tokens, dashboard, embeddings, health, models,
+        not_found, responses, root, route,
     },
     state::AppState,
 };
@@ -38,6 +38,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/models", get(models::list))
         .route("/v1/embeddings", post(embeddings::create))
         .route("/v1/route", post(route::explain))
+        .route("/v1/code/{task}", post(code::task))
+        .route("/v1/completions", post(completions::legacy))
+        .route("/v1/fim/completions", post(completions::fim))
         .route_layer(from_fn_with_state(state.clone(), authenticate))
         .route("/health", get(health))
         // Claude Code probes `HEAD /` before its first request; `get` answers HEAD too.

@@ -20,6 +20,20 @@ pub struct RouteHeaders {
     pub max_cost: Option<http::HeaderValue>,
 }
 
+/// What the code API knows of a request, for its analytics event.
+#[derive(Debug, Clone)]
+pub struct CodeFacts {
+    /// The kind of work, in the router's (and analytics') names.
+    pub task: switchyard_router::Task,
+    /// The language of the code.
+    pub language: switchyard_codeintel::Language,
+    /// The prompt template, `name@version`.
+    pub template: String,
+    /// What validation concluded: `passed`, `failed`, `no_code`, `repaired`, `escalated`
+    /// (`None`: validation is off, or the stream did not end).
+    pub validation: Option<&'static str>,
+}
+
 /// The request id: the client's `x-request-id` if it sent a sane one, else generated.
 #[derive(Debug, Clone)]
 pub struct RequestId(pub http::HeaderValue);
@@ -87,6 +101,8 @@ pub struct RequestContext {
     pub error: Option<ErrorKind>,
     /// The client's W3C `traceparent` header, if any (the parent of the request's span).
     pub traceparent: Option<http::HeaderValue>,
+    /// The code API's task, language, template and validation outcome.
+    pub code: Option<Box<CodeFacts>>,
     /// Prompt and completion text, only when analytics needs them: the upstream reported
     /// no usage (tokens are then counted from the text), or `analytics.record_text` is on.
     /// Never logged.
@@ -124,6 +140,7 @@ impl RequestContext {
             status: 200,
             error: None,
             traceparent: None,
+            code: None,
             texts: None,
         }
     }

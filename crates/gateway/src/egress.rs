@@ -4,6 +4,7 @@
 
 use crate::{
     access_log::RecordedByPipeline,
+    code_events::CodeEventEncoder,
     context::RequestContext,
     error::{error_response, GatewayError},
     pipeline::{observe, Answer, EventSource, StreamAnswer},
@@ -45,13 +46,18 @@ pub fn respond_echoing(
 ) -> Response {
     let format = ctx.client_format;
     let response = match result {
-        Ok(Answer::Stream(answer)) => {
+        Ok(Answer::Stream(mut answer)) => {
+            if let Some(spec) = answer.code.take() {
+                let encoder = RelayEncoder::Code(CodeEventEncoder::new(spec));
+                return stream(state, ctx, answer, encoder);
+            }
             match AnyStreamEncoder::echoing(format, answer.include_usage, echo) {
                 Ok(encoder) => {
                     // The body's size stands in for the input tokens at the stream's start
                     // until the upstream reports its count (see `with_input_estimate`).
                     let estimate = estimate_usage(ctx.input_bytes, 0).input_tokens;
-                    return stream(state, ctx, answer, encoder.with_input_estimate(estimate));
+                    let encoder = RelayEncoder::Wire(encoder.with_input_estimate(estimate));
+                    return stream(state, ctx, answer, encoder);
                 }
                 Err(e) => error_response(format, &GatewayError::from(e), &mut ctx),
             }
@@ -71,6 +77,13 @@ pub fn respond_echoing(
                 }
             }
         }
+        Ok(Answer::Code(answer)) => match switchyard_protocol::to_json_vec(&answer) {
+            Ok(body) => {
+                ctx.output_bytes = answer.text.len() as u64;
+                json_response(body)
+            }
+            Err(e) => error_response(format, &GatewayError::from(e), &mut ctx),
+        },
         Ok(Answer::Json { body, estimated }) => {
             let mut response = json_response(body);
             if estimated {
@@ -139,7 +152,7 @@ fn stream(
     state: Arc<AppState>,
     ctx: RequestContext,
     answer: StreamAnswer,
-    encoder: AnyStreamEncoder,
+    encoder: RelayEncoder,
 ) -> Response {
     let mut response = Response::new(Body::empty());
     respond_headers(&ctx, &mut response);
@@ -167,13 +180,32 @@ fn stream(
     response
 }
 
+/// What writes a relayed stream: the client's chat format, or the code API's events.
+enum RelayEncoder {
+    Wire(AnyStreamEncoder),
+    Code(CodeEventEncoder),
+}
+
+impl RelayEncoder {
+    fn encode(
+        &mut self,
+        event: &StreamEvent,
+        out: &mut Vec<u8>,
+    ) -> Result<(), switchyard_protocol::CodecError> {
+        match self {
+            Self::Wire(encoder) => encoder.encode(event, out),
+            Self::Code(encoder) => encoder.encode(event, out),
+        }
+    }
+}
+
 /// Body state of a stream being relayed. Dropping it (stream complete, or the client went
 /// away) drops the upstream connection and records the request.
 struct Relay {
     state: Arc<AppState>,
     ctx: RequestContext,
     answer: StreamAnswer,
-    encoder: AnyStreamEncoder,
+    encoder: RelayEncoder,
     done: bool,
     /// The answer's text, gathered only while the request is kept for analytics.
     completion: String,
@@ -244,6 +276,21 @@ impl Relay {
         let _ = self.encoder.encode(&event, out);
     }
 
+    /// [`Relay::handle`], first parsing a code stream's answer when the source has ended
+    /// (which may wait for the blocking pool).
+    async fn handle_end_checked(
+        &mut self,
+        next: Option<Result<StreamEvent, switchyard_providers::ProviderError>>,
+        out: &mut Vec<u8>,
+    ) {
+        if next.is_none() {
+            if let RelayEncoder::Code(encoder) = &mut self.encoder {
+                encoder.check().await;
+            }
+        }
+        self.handle(next, out);
+    }
+
     /// Handles one item of the source: an event, a failure, or the end.
     fn handle(
         &mut self,
@@ -258,7 +305,15 @@ impl Relay {
                 self.fail(kind, &e.to_string(), out);
             }
             None => {
-                if let Err(e) = self.encoder.finish(out) {
+                let finished = match &mut self.encoder {
+                    RelayEncoder::Wire(encoder) => encoder.finish(out),
+                    RelayEncoder::Code(encoder) => encoder.finish(out).map(|outcome| {
+                        if let Some(facts) = self.ctx.code.as_deref_mut() {
+                            facts.validation = outcome;
+                        }
+                    }),
+                };
+                if let Err(e) = finished {
                     self.fail(ErrorKind::Internal, &format!("cannot end stream: {e}"), out);
                 }
                 self.done = true;
@@ -285,7 +340,7 @@ impl Relay {
                 }
             }
         };
-        self.handle(next, &mut out);
+        self.handle_end_checked(next, &mut out).await;
         // An upstream's events reach this task one at a time through the HTTP client's
         // body channel, filled by the connection's own task: when none is ready, let that
         // task run once before deciding the burst is over.
@@ -294,7 +349,7 @@ impl Relay {
             match self.answer.source.next_ready() {
                 Some(next) => {
                     yielded = false;
-                    self.handle(next, &mut out);
+                    self.handle_end_checked(next, &mut out).await;
                 }
                 None if !yielded && matches!(self.answer.source, EventSource::Live(_)) => {
                     yielded = true;

@@ -4,6 +4,7 @@
 
 pub mod access_log;
 mod app;
+mod code_events;
 pub mod config;
 pub mod context;
 mod egress;

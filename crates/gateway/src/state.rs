@@ -12,6 +12,7 @@ use std::{
     sync::{Arc, RwLock},
 };
 use switchyard_analytics::{Analytics, ModelPrice, PriceTable};
+use switchyard_codeintel::PromptTemplates;
 use switchyard_providers::{Provider, Timeouts};
 use switchyard_router::{Model, Router, Tier};
 
@@ -87,6 +88,10 @@ pub struct AppState {
     pub telemetry: Option<Telemetry>,
     /// The access log's writer, unless `server.access_log = false`.
     pub access_log: Option<AccessLogWriter>,
+    /// The code API's prompt templates (built-in, with `[code] templates_dir` overrides).
+    pub templates: PromptTemplates,
+    /// Prices of the deployments, for the code API's `cost_usd`.
+    pub prices: PriceTable,
 }
 
 impl AppState {
@@ -179,6 +184,8 @@ impl AppState {
             .iter()
             .map(|k| Arc::from(analytics.hash_key(k)))
             .collect();
+        let templates = Self::templates_of(&config)?;
+        let prices = Self::price_table(&config);
         let access_log = if config.server.access_log {
             AccessLogWriter::start()
         } else {
@@ -195,7 +202,25 @@ impl AppState {
             key_hashes,
             telemetry,
             access_log,
+            templates,
+            prices,
         }))
+    }
+
+    /// The built-in prompt templates with the overrides of `[code] templates_dir` (a relative
+    /// directory is the config file's).
+    fn templates_of(config: &Config) -> Result<PromptTemplates, String> {
+        let templates = match &config.code.templates_dir {
+            None => PromptTemplates::builtin(),
+            Some(dir) => {
+                let dir = match &config.base_dir {
+                    Some(base) if dir.is_relative() => base.join(dir),
+                    _ => dir.clone(),
+                };
+                PromptTemplates::with_overrides(&dir)
+            }
+        };
+        templates.map_err(|e| format!("code.templates_dir: {e}"))
     }
 
     /// The routers of `config` with the shipped classifier; each tier's price is its

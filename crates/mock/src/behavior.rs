@@ -28,6 +28,10 @@ pub struct MockBehavior {
     /// Fixed answer text. When `None` the answer is `Mock answer to: <first 64 chars of the
     /// last user text>`, so a test can see what reached the upstream.
     pub response_text: Option<String>,
+    /// Answer texts in order, one per text answer (over all families); once used up the
+    /// last repeats. Overrides `response_text`; setting a behaviour starts it again. Lets a
+    /// test script an upstream that answers broken code, then fixed code.
+    pub response_script: Vec<String>,
     /// Streams: how many words go into one content chunk (0 counts as 1).
     pub chunk_words: u32,
     /// The fault to inject, if any.
@@ -53,6 +57,7 @@ impl Default for MockBehavior {
             ttft_ms: 0,
             per_token_ms: 0,
             response_text: None,
+            response_script: Vec::new(),
             chunk_words: 1,
             fault: Fault::None,
             tool_call_when_tools: true,
@@ -207,6 +212,8 @@ pub(crate) struct BehaviorSet {
 pub(crate) struct BehaviorStore {
     set: ArcSwap<BehaviorSet>,
     draws: AtomicU64,
+    /// Position in `response_script`.
+    script: AtomicU64,
 }
 
 impl BehaviorStore {
@@ -217,7 +224,13 @@ impl BehaviorStore {
                 families: Default::default(),
             }),
             draws: AtomicU64::new(0),
+            script: AtomicU64::new(0),
         }
+    }
+
+    /// The next position in a `response_script` (0, 1, 2, ...).
+    pub(crate) fn next_script_index(&self) -> usize {
+        usize::try_from(self.script.fetch_add(1, Ordering::Relaxed)).unwrap_or(usize::MAX)
     }
 
     /// The behaviour a request of `family` gets.
@@ -241,6 +254,7 @@ impl BehaviorStore {
 
     /// Replaces the default and drops every family override.
     pub(crate) fn set_all(&self, b: MockBehavior) {
+        self.script.store(0, Ordering::Relaxed);
         self.set.store(Arc::new(BehaviorSet {
             default: Arc::new(b),
             families: Default::default(),
@@ -250,6 +264,7 @@ impl BehaviorStore {
     /// Sets (or with `None` removes) one family's override.
     pub(crate) fn set_family(&self, family: Family, b: Option<MockBehavior>) {
         let b = b.map(Arc::new);
+        self.script.store(0, Ordering::Relaxed);
         self.set.rcu(|cur| {
             let mut next = BehaviorSet::clone(cur);
             next.families[family.index()] = b.clone();
@@ -260,6 +275,7 @@ impl BehaviorStore {
     /// Restarts the fault generator's sequence, so that a reset run repeats.
     pub(crate) fn reset_draws(&self) {
         self.draws.store(0, Ordering::Relaxed);
+        self.script.store(0, Ordering::Relaxed);
     }
 
     /// Decides with probability `rate` (deterministic for a given seed and draw number).

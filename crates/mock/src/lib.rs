@@ -27,7 +27,9 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Endpoints: `POST /v1/chat/completions`, `POST /v1/responses`,
+//! Endpoints: `POST /v1/chat/completions`, `POST /v1/completions` (legacy, with `suffix`),
+//! `POST /v1/fim/completions` (Mistral's fill in the middle),
+//! `POST /v1/responses`,
 //! `POST /openai/deployments/{deployment}/chat/completions?api-version=...`,
 //! `POST /v1/messages`, `POST /v1beta/models/{model}:generateContent`,
 //! `POST /v1beta/models/{model}:streamGenerateContent?alt=sse`, `POST /v1/embeddings`,
@@ -38,6 +40,7 @@
 
 mod anthropic;
 mod behavior;
+mod completions;
 mod demo;
 mod gemini;
 mod openai;

@@ -97,7 +97,10 @@ pub(crate) struct Reply {
 impl Reply {
     /// Chooses the answer for `prompt` under behaviour `b`.
     pub(crate) fn new(shared: &Shared, prompt: Prompt, b: &MockBehavior) -> Self {
-        let answer = choose_answer(&prompt, b);
+        let answer = match scripted(shared, &prompt, b) {
+            Some(text) => Answer::Text(text),
+            None => choose_answer(&prompt, b),
+        };
         let completion_tokens = match &answer {
             Answer::Text(t) => word_count(t),
             Answer::ToolCall { input, .. } => 1 + input.as_object().map_or(0, |o| o.len() as u64),
@@ -121,6 +124,17 @@ impl Reply {
     pub(crate) fn text_chunks<'a>(&self, text: &'a str) -> Vec<&'a str> {
         split_words(text, self.words_per_chunk)
     }
+}
+
+/// The next text of `b.response_script`, for a request that would get a text answer.
+fn scripted(shared: &Shared, p: &Prompt, b: &MockBehavior) -> Option<String> {
+    let last = b.response_script.len().checked_sub(1)?;
+    let tool_answer = b.tool_call_when_tools && (p.tool_result.is_some() || !p.tools.is_empty());
+    if b.demo || tool_answer {
+        return None;
+    }
+    let i = shared.behaviors.next_script_index().min(last);
+    b.response_script.get(i).cloned()
 }
 
 fn choose_answer(p: &Prompt, b: &MockBehavior) -> Answer {

@@ -19,7 +19,7 @@ use crate::behavior::{Family, Fault, MockBehavior, UnknownFamily};
 use crate::gemini::{self, Method as GeminiMethod};
 use crate::reply::{json, json_answer, stream_answer, Reply};
 use crate::shared::{DropConnection, Shared};
-use crate::{anthropic, openai, responses};
+use crate::{anthropic, completions, openai, responses};
 
 /// Request bodies up to this size are read (prompts with whole files in them are normal).
 const BODY_LIMIT: usize = 64 * 1024 * 1024;
@@ -28,6 +28,8 @@ const BODY_LIMIT: usize = 64 * 1024 * 1024;
 pub(crate) fn app(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/v1/chat/completions", post(openai_chat))
+        .route("/v1/completions", post(openai_completions))
+        .route("/v1/fim/completions", post(mistral_fim))
         .route("/v1/responses", post(openai_responses))
         .route(
             "/openai/deployments/{deployment}/chat/completions",
@@ -71,6 +73,8 @@ fn control_routes() -> Router<Arc<Shared>> {
 /// Which wire format a provider request speaks.
 enum Wire {
     OpenAi,
+    Completions,
+    MistralFim,
     Responses,
     Azure { deployment: String },
     Anthropic,
@@ -92,6 +96,24 @@ async fn openai_chat(
     body: Bytes,
 ) -> Response {
     serve(s, Family::OpenAi, Wire::OpenAi, &uri, &headers, body).await
+}
+
+async fn openai_completions(
+    State(s): State<Arc<Shared>>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    serve(s, Family::OpenAi, Wire::Completions, &uri, &headers, body).await
+}
+
+async fn mistral_fim(
+    State(s): State<Arc<Shared>>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    serve(s, Family::OpenAi, Wire::MistralFim, &uri, &headers, body).await
 }
 
 async fn openai_responses(
@@ -222,6 +244,32 @@ async fn serve(
 ) -> Response {
     s.stats
         .record_request(family, uri.path(), uri.query(), headers, &body);
+    // Counts the request as closed early if its handler is dropped before it answers
+    // (the client went away while the mock waited: a cancelled upstream call).
+    let mut unanswered = Unanswered(Some(&s.stats));
+    let response = answer_after_faults(&s, family, wire, uri, body).await;
+    unanswered.0 = None;
+    response
+}
+
+/// Marks a handler dropped before its answer was ready.
+struct Unanswered<'a>(Option<&'a crate::stats::Stats>);
+
+impl Drop for Unanswered<'_> {
+    fn drop(&mut self) {
+        if let Some(stats) = self.0 {
+            stats.closed_early();
+        }
+    }
+}
+
+async fn answer_after_faults(
+    s: &Arc<Shared>,
+    family: Family,
+    wire: Wire,
+    uri: &Uri,
+    body: Bytes,
+) -> Response {
     let b = s.behaviors.effective(family);
     if b.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(b.latency_ms)).await;
@@ -234,7 +282,7 @@ async fn serve(
             body: raw,
         } if s.behaviors.roll(*rate, b.seed) => {
             s.stats.fault_injected();
-            return status_fault(&s, family, *code, *retry_after, raw.as_deref());
+            return status_fault(s, family, *code, *retry_after, raw.as_deref());
         }
         Fault::Drop | Fault::Refuse => {
             s.stats.fault_injected();
@@ -264,11 +312,11 @@ async fn serve(
         Ok(v) => v,
         Err(e) => {
             let msg = format!("request body is not valid JSON: {e}");
-            let err = wire_error(&s, family, StatusCode::BAD_REQUEST, &msg);
+            let err = wire_error(s, family, StatusCode::BAD_REQUEST, &msg);
             return json(StatusCode::BAD_REQUEST, &err);
         }
     };
-    answer(&s, &b, family, wire, &request)
+    answer(s, &b, family, wire, &request)
 }
 
 fn answer(
@@ -290,6 +338,28 @@ fn answer(
             let reply = Reply::new(s, prompt, b);
             if stream {
                 stream_answer(s, b, openai::stream(&reply, include_usage), SSE)
+            } else {
+                json_answer(s, b, &openai::completion(&reply))
+            }
+        }
+        Wire::Completions => {
+            let prompt = completions::prompt(request);
+            let (stream, include_usage) = (prompt.stream, prompt.include_usage);
+            let reply = Reply::new(s, prompt, b);
+            if stream {
+                stream_answer(s, b, completions::stream(&reply, include_usage), SSE)
+            } else {
+                json_answer(s, b, &completions::completion(&reply))
+            }
+        }
+        Wire::MistralFim => {
+            // Mistral's fill in the middle: a completions request, a chat-shaped answer
+            // whose stream always ends with usage.
+            let prompt = completions::prompt(request);
+            let stream = prompt.stream;
+            let reply = Reply::new(s, prompt, b);
+            if stream {
+                stream_answer(s, b, openai::stream(&reply, true), SSE)
             } else {
                 json_answer(s, b, &openai::completion(&reply))
             }

@@ -24,7 +24,8 @@ pub struct MockStats {
     pub streams_completed: u64,
     /// Requests that got an injected fault (status, drop, hang, refuse, cut).
     pub faults_injected: u64,
-    /// Streams abandoned before their end because the client went away.
+    /// Answers abandoned because the client went away: streams before their end, and
+    /// requests (streamed or not) before the mock answered (e.g. during `latency_ms`).
     pub connections_closed_early: u64,
     /// The last provider request, credentials redacted.
     pub last_request: Option<LastRequest>,

@@ -62,6 +62,35 @@ async fn long_user_text_is_cut_to_64_chars_and_fixed_text_wins() {
 }
 
 #[tokio::test]
+async fn a_response_script_answers_in_order_then_repeats_its_last() {
+    let server = MockServer::start(MockBehavior {
+        response_script: vec!["first".into(), "second".into()],
+        response_text: Some("never".into()),
+        ..MockBehavior::default()
+    })
+    .await
+    .unwrap();
+    let url = format!("{}/v1/chat/completions", server.url());
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let (_, v) = post_json(&url, &openai_user("hi")).await;
+        seen.push(
+            v["choices"][0]["message"]["content"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    assert_eq!(seen, ["first", "second", "second"]);
+    server.set_behavior(MockBehavior {
+        response_script: vec!["again".into(), "then".into()],
+        ..MockBehavior::default()
+    });
+    let (_, v) = post_json(&url, &openai_user("hi")).await;
+    assert_eq!(v["choices"][0]["message"]["content"], "again");
+}
+
+#[tokio::test]
 async fn stream_with_usage_chunk_and_done() {
     let server = MockServer::start(MockBehavior {
         response_text: Some("one two three four five".into()),

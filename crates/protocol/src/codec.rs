@@ -10,6 +10,7 @@ use crate::{
 pub fn decode_request(format: WireFormat, body: &[u8]) -> Result<ChatRequest, CodecError> {
     match format {
         WireFormat::OpenAiChat => openai::decode_request(body),
+        WireFormat::OpenAiCompletions => openai::completions::decode_request(body),
         WireFormat::OpenAiResponses => responses::decode_request(body),
         WireFormat::Anthropic => anthropic::decode_request(body),
         WireFormat::Gemini => Err(CodecError::new(
@@ -33,6 +34,7 @@ pub fn encode_response_echoing(
 ) -> Result<Vec<u8>, CodecError> {
     match format {
         WireFormat::OpenAiChat => openai::encode_response(resp),
+        WireFormat::OpenAiCompletions => openai::completions::encode_response(resp),
         WireFormat::OpenAiResponses => match echo {
             Some(echo) => responses::encode_response_to(resp, echo),
             None => responses::encode_response(resp),
@@ -48,6 +50,7 @@ pub fn encode_response_echoing(
 pub fn decode_response(format: WireFormat, body: &[u8]) -> Result<ChatResponse, CodecError> {
     match format {
         WireFormat::OpenAiChat => openai::decode_response(body),
+        WireFormat::OpenAiCompletions => openai::completions::decode_response(body),
         WireFormat::OpenAiResponses => responses::decode_response(body),
         WireFormat::Anthropic => anthropic::decode_response(body),
         WireFormat::Gemini => gemini::decode_response(body),
@@ -57,7 +60,9 @@ pub fn decode_response(format: WireFormat, body: &[u8]) -> Result<ChatResponse, 
 /// Encodes a gateway error for a client of `format`.
 pub fn encode_error(format: WireFormat, err: &ApiError) -> Vec<u8> {
     match format {
-        WireFormat::OpenAiChat | WireFormat::OpenAiResponses => openai::encode_error(err),
+        WireFormat::OpenAiChat | WireFormat::OpenAiCompletions | WireFormat::OpenAiResponses => {
+            openai::encode_error(err)
+        }
         WireFormat::Anthropic => anthropic::encode_error(err),
         WireFormat::Gemini => gemini::encode_error(err),
     }
@@ -66,7 +71,9 @@ pub fn encode_error(format: WireFormat, err: &ApiError) -> Vec<u8> {
 /// Reads an upstream error body of `format`: (type, message).
 pub fn decode_error(format: WireFormat, body: &[u8]) -> Option<(String, String)> {
     match format {
-        WireFormat::OpenAiChat | WireFormat::OpenAiResponses => openai::decode_error(body),
+        WireFormat::OpenAiChat | WireFormat::OpenAiCompletions | WireFormat::OpenAiResponses => {
+            openai::decode_error(body)
+        }
         WireFormat::Anthropic => anthropic::decode_error(body),
         WireFormat::Gemini => gemini::decode_error(body),
     }
@@ -89,7 +96,10 @@ impl AnyStreamDecoder {
     /// A fresh decoder for `format`.
     pub fn new(format: WireFormat) -> Self {
         match format {
-            WireFormat::OpenAiChat => Self::OpenAi(openai::StreamDecoder::new()),
+            // Legacy completion chunks decode like chat chunks (`choices[].text`).
+            WireFormat::OpenAiChat | WireFormat::OpenAiCompletions => {
+                Self::OpenAi(openai::StreamDecoder::new())
+            }
             WireFormat::OpenAiResponses => Self::Responses(responses::StreamDecoder::new()),
             WireFormat::Anthropic => Self::Anthropic(anthropic::StreamDecoder::new()),
             WireFormat::Gemini => Self::Gemini(gemini::StreamDecoder::new()),
@@ -130,6 +140,8 @@ pub enum AnyStreamEncoder {
     Responses(Box<responses::StreamEncoder>),
     /// Anthropic message events.
     Anthropic(anthropic::StreamEncoder),
+    /// OpenAI legacy completion chunks.
+    Completions(openai::completions::StreamEncoder),
 }
 
 impl AnyStreamEncoder {
@@ -147,6 +159,9 @@ impl AnyStreamEncoder {
     ) -> Result<Self, CodecError> {
         match format {
             WireFormat::OpenAiChat => Ok(Self::OpenAi(openai::StreamEncoder::new(include_usage))),
+            WireFormat::OpenAiCompletions => Ok(Self::Completions(
+                openai::completions::StreamEncoder::new(include_usage),
+            )),
             WireFormat::OpenAiResponses => Ok(Self::Responses(Box::new(match echo {
                 Some(echo) => responses::StreamEncoder::for_request(echo),
                 None => responses::StreamEncoder::new(include_usage),
@@ -174,6 +189,7 @@ impl AnyStreamEncoder {
             Self::OpenAi(e) => e.encode(event, out),
             Self::Responses(e) => e.encode(event, out),
             Self::Anthropic(e) => e.encode(event, out),
+            Self::Completions(e) => e.encode(event, out),
         }
     }
 
@@ -183,6 +199,7 @@ impl AnyStreamEncoder {
             Self::OpenAi(e) => e.finish(out),
             Self::Responses(e) => e.finish(out),
             Self::Anthropic(e) => e.finish(out),
+            Self::Completions(e) => e.finish(out),
         }
     }
 }

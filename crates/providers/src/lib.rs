@@ -25,7 +25,9 @@ pub use error::{Blame, ProviderError};
 pub use gemini::GeminiProvider;
 pub use openai::OpenAiProvider;
 pub use redact::{Redactor, MASK};
-pub use settings::{ProviderKind, ProviderSettings, ResolvedTimeouts, ResponsesMode, Timeouts};
+pub use settings::{
+    FimMode, ProviderKind, ProviderSettings, ResolvedTimeouts, ResponsesMode, Timeouts,
+};
 pub use stream::UpstreamStream;
 
 use bytes::Bytes;
@@ -66,10 +68,18 @@ pub enum Operation {
     Embeddings,
     /// Anthropic's `count_tokens` (Anthropic providers).
     CountTokens,
+    /// Native fill in the middle: OpenAI-compatible `/completions` with `suffix` (OpenAI
+    /// providers). Others get a fill-in-the-middle prompt through chat instead.
+    FillInTheMiddle,
 }
 
 /// The kind-specific part of a provider.
 #[derive(Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one per configured provider, built once at start; the OpenAI variant's parsed \
+              URLs are read on every request and gain nothing from a box"
+)]
 enum Backend {
     OpenAi(OpenAiProvider),
     Azure(AzureProvider),
@@ -125,6 +135,9 @@ impl Provider {
             Operation::Chat => true,
             Operation::Embeddings => matches!(self.backend, Backend::OpenAi(_) | Backend::Azure(_)),
             Operation::CountTokens => matches!(self.backend, Backend::Anthropic(_)),
+            Operation::FillInTheMiddle => {
+                matches!(self.backend, Backend::OpenAi(_)) && self.settings.fim != FimMode::Chat
+            }
         }
     }
 
@@ -138,10 +151,17 @@ impl Provider {
     /// The wire format spoken upstream for `req`: an OpenAI provider configured
     /// `responses = "native"` answers a Responses client's request in that format.
     pub fn wire_format_for(&self, req: &ChatRequest) -> WireFormat {
-        if self.settings.kind == ProviderKind::OpenAi
-            && openai::speaks_responses(&self.settings, req)
-        {
-            return WireFormat::OpenAiResponses;
+        if self.settings.kind == ProviderKind::OpenAi {
+            if openai::speaks_responses(&self.settings, req) {
+                return WireFormat::OpenAiResponses;
+            }
+            if req.source == WireFormat::OpenAiCompletions {
+                // Mistral's fill in the middle answers in chat completions' shape.
+                return match self.settings.fim {
+                    FimMode::Mistral => WireFormat::OpenAiChat,
+                    FimMode::Completions | FimMode::Chat => WireFormat::OpenAiCompletions,
+                };
+            }
         }
         self.wire_format()
     }

@@ -1,7 +1,7 @@
 //! OpenAI chat completions, and every OpenAI-compatible server (vLLM, Ollama, LM Studio,
 //! Groq, Together, DeepSeek, Mistral, OpenRouter) through `base_url`.
 
-use crate::{http, ProviderError, ProviderSettings, ResponsesMode};
+use crate::{http, FimMode, ProviderError, ProviderSettings, ResponsesMode};
 use switchyard_protocol::{openai, responses, ChatRequest, WireFormat};
 
 /// An OpenAI-compatible upstream.
@@ -12,6 +12,8 @@ pub struct OpenAiProvider {
     chat_url: reqwest::Url,
     responses_url: reqwest::Url,
     embeddings_url: reqwest::Url,
+    completions_url: reqwest::Url,
+    fim_url: reqwest::Url,
 }
 
 /// Whether `req` goes to this provider's `/responses` instead of `/chat/completions`: a
@@ -27,6 +29,8 @@ impl OpenAiProvider {
             chat_url: http::parse_url(settings, "/chat/completions")?,
             responses_url: http::parse_url(settings, "/responses")?,
             embeddings_url: http::parse_url(settings, "/embeddings")?,
+            completions_url: http::parse_url(settings, "/completions")?,
+            fim_url: http::parse_url(settings, "/fim/completions")?,
         })
     }
 
@@ -53,6 +57,21 @@ impl OpenAiProvider {
             let body = responses::encode_request(req, model)
                 .map_err(|e| http::encode_error(settings, e))?;
             return Ok(self.post(settings, &self.responses_url, body));
+        }
+        if req.source == WireFormat::OpenAiCompletions {
+            // Legacy completions (fill in the middle with `suffix`) go to the native endpoint.
+            let (body, url) = match settings.fim {
+                FimMode::Mistral => (
+                    openai::completions::encode_mistral_request(req, model),
+                    &self.fim_url,
+                ),
+                FimMode::Completions | FimMode::Chat => (
+                    openai::completions::encode_request(req, model),
+                    &self.completions_url,
+                ),
+            };
+            let body = body.map_err(|e| http::encode_error(settings, e))?;
+            return Ok(self.post(settings, url, body));
         }
         let body =
             openai::encode_request(req, model).map_err(|e| http::encode_error(settings, e))?;

@@ -84,6 +84,39 @@ impl ResponsesMode {
     }
 }
 
+/// How an OpenAI-kind provider fills in the middle (legacy completions with `suffix`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FimMode {
+    /// `POST /completions` with `prompt` and `suffix` (vLLM, Ollama, DeepSeek, most
+    /// OpenAI-compatible code servers; the default off the official OpenAI URL).
+    Completions,
+    /// Mistral's `POST /fim/completions` (Codestral), answered as a chat completion.
+    Mistral,
+    /// No native endpoint: the gateway asks for the middle through chat (the default for
+    /// the official OpenAI URL, whose chat models have no `suffix`).
+    Chat,
+}
+
+impl FimMode {
+    /// Parses a config value.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "completions" => Some(Self::Completions),
+            "mistral" => Some(Self::Mistral),
+            "chat" => Some(Self::Chat),
+            _ => None,
+        }
+    }
+
+    /// The default for a provider of `kind` at `base_url`.
+    pub fn default_for(kind: ProviderKind, base_url: &str) -> Self {
+        match (kind, ResponsesMode::default_for(kind, base_url)) {
+            (ProviderKind::OpenAi, ResponsesMode::Translate) => Self::Completions,
+            _ => Self::Chat,
+        }
+    }
+}
+
 /// Everything needed to talk to one provider.
 #[derive(Debug, Clone)]
 pub struct ProviderSettings {
@@ -116,6 +149,8 @@ pub struct ProviderSettings {
     pub simulated: bool,
     /// How Responses API clients are served (OpenAI providers only).
     pub responses: ResponsesMode,
+    /// How fill in the middle is served (native only for OpenAI providers).
+    pub fim: FimMode,
 }
 
 impl ProviderSettings {
@@ -126,6 +161,7 @@ impl ProviderSettings {
             name: name.into(),
             kind,
             responses: ResponsesMode::default_for(kind, &base_url),
+            fim: FimMode::default_for(kind, &base_url),
             base_url,
             api_key: None,
             api_version: "2024-10-21".to_owned(),

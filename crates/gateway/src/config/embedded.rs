@@ -119,6 +119,7 @@ pub fn environment_config(
         // Events persist in `switchyard-analytics.db` in the working directory.
         analytics: AnalyticsConfig::default(),
         telemetry: None,
+        code: super::CodeConfig::default(),
         base_dir: None,
     })
 }
@@ -210,6 +211,7 @@ pub fn demo_config(listen: SocketAddr, mock_url: &str) -> Config {
             ..AnalyticsConfig::default()
         },
         telemetry: None,
+        code: super::CodeConfig::default(),
         base_dir: None,
     }
 }

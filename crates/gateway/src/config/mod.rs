@@ -2,6 +2,7 @@
 //! validated into [`Config`], whose every reference is known to resolve. Errors name the
 //! file, the key and the problem.
 
+mod code;
 mod embedded;
 mod env;
 mod limits;
@@ -10,6 +11,7 @@ mod resilience;
 mod routers;
 mod telemetry;
 
+pub use code::CodeConfig;
 pub use embedded::{demo_config, environment_config};
 pub use limits::ServerLimits;
 pub use resilience::{ResilienceConfig, RoutePolicy, Strategy, DEFAULT_RETRY_ON};
@@ -24,7 +26,7 @@ use std::{
     time::Duration,
 };
 use switchyard_analytics::AnalyticsConfig;
-use switchyard_providers::{ProviderKind, ProviderSettings, ResponsesMode, Timeouts};
+use switchyard_providers::{FimMode, ProviderKind, ProviderSettings, ResponsesMode, Timeouts};
 
 /// Where the gateway listens when nothing says otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:4000";
@@ -70,6 +72,8 @@ pub struct Config {
     pub analytics: AnalyticsConfig,
     /// `[telemetry]`: OTLP trace export; `None` when no endpoint is configured.
     pub telemetry: Option<TelemetryConfig>,
+    /// `[code]`: the code API's templates, validation modes and escalation.
+    pub code: CodeConfig,
     /// Directory of the config file (relative analytics paths resolve against it).
     pub base_dir: Option<PathBuf>,
 }
@@ -361,6 +365,7 @@ impl Validator<'_> {
         }
         let alias_names: Vec<&str> = models.iter().map(|m| m.alias.as_str()).collect();
         let routers = self.routers(raw.routers, &alias_names, &api_keys)?;
+        let code = self.code(raw.code, &alias_names)?;
         Ok(Config {
             origin: self.origin.to_owned(),
             server: ServerConfig {
@@ -390,6 +395,7 @@ impl Validator<'_> {
             resilience,
             analytics,
             telemetry,
+            code,
             base_dir: None,
         })
     }
@@ -457,6 +463,21 @@ impl Validator<'_> {
                 self.err(
                     field,
                     format!("unknown value `{v}` (expected native or translate)"),
+                )
+            })?;
+        }
+        if let Some(v) = &p.fim {
+            let field = format!("{key}.fim");
+            if kind != ProviderKind::OpenAi {
+                return Err(self.err(
+                    field,
+                    "only providers of kind `openai` have a native fill-in-the-middle setting",
+                ));
+            }
+            s.fim = FimMode::parse(v).ok_or_else(|| {
+                self.err(
+                    field,
+                    format!("unknown value `{v}` (expected completions, mistral or chat)"),
                 )
             })?;
         }

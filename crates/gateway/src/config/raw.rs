@@ -21,6 +21,8 @@ pub(crate) struct RawConfig {
     #[serde(default)]
     pub analytics: switchyard_analytics::AnalyticsConfig,
     pub telemetry: Option<RawTelemetry>,
+    #[serde(default)]
+    pub code: super::code::RawCode,
 }
 
 /// `[telemetry]`: OpenTelemetry traces over OTLP/HTTP.
@@ -84,6 +86,8 @@ pub(crate) struct RawProvider {
     pub anthropic_version: Option<String>,
     /// `native` or `translate` (OpenAI providers only).
     pub responses: Option<String>,
+    /// `completions`, `mistral` or `chat` (OpenAI providers only).
+    pub fim: Option<String>,
     pub default_max_tokens: Option<u32>,
     pub connect_timeout_ms: Option<u64>,
     pub first_byte_timeout_ms: Option<u64>,

@@ -391,3 +391,79 @@ fn router_mistakes_name_their_key() {
     .unwrap_err();
     assert!(err.message.contains("already a model alias"), "{err}");
 }
+
+#[test]
+fn code_settings_and_their_mistakes() {
+    use switchyard_codeintel::{CodeTask, ValidationMode};
+    let c = parse(VALID).unwrap();
+    assert_eq!(c.code.router, "auto");
+    assert_eq!(c.code.mode(CodeTask::Generate), ValidationMode::Repair);
+    assert_eq!(c.code.mode(CodeTask::Complete), ValidationMode::Validate);
+    assert_eq!(c.code.mode(CodeTask::Explain), ValidationMode::Off);
+    let c = parse(&format!(
+        "{VALID}\n[code]\ntemplates_dir = \"prompts\"\nescalate_to = [\"fast\"]\n[code.validation]\nreview = \"escalate\"\n"
+    ))
+    .unwrap();
+    assert_eq!(c.code.mode(CodeTask::Review), ValidationMode::Escalate);
+    assert_eq!(c.code.escalate_to, ["fast"]);
+    assert_eq!(
+        c.code.templates_dir.as_deref(),
+        Some(std::path::Path::new("prompts"))
+    );
+    let cases = [
+        (
+            "[code]\nescalate_to = [\"nope\"]",
+            "code.escalate_to[0]",
+            "unknown model alias",
+        ),
+        (
+            "[code.validation]\ngenerate = \"strict\"",
+            "code.validation.generate",
+            "off, validate, repair or escalate",
+        ),
+        (
+            "[code.validation]\ncompile = \"off\"",
+            "code.validation.compile",
+            "generate, complete",
+        ),
+    ];
+    for (code, key, message) in cases {
+        let err = parse(&format!("{VALID}\n{code}\n")).unwrap_err();
+        assert_eq!(err.key, key, "{code}: {err}");
+        assert!(err.message.contains(message), "{code}: {err}");
+    }
+}
+
+#[test]
+fn a_templates_dir_that_cannot_be_read_stops_the_start() {
+    let c = parse(&format!(
+        "{VALID}\n[code]\ntemplates_dir = \"/nonexistent/switchyard-prompts\"\n"
+    ))
+    .unwrap();
+    let err = crate::AppState::new(c).unwrap_err();
+    assert!(
+        err.contains("code.templates_dir") && err.contains("/nonexistent/switchyard-prompts"),
+        "{err}"
+    );
+}
+
+#[test]
+fn fill_in_the_middle_setting() {
+    let c = parse(VALID).unwrap();
+    let local = c.providers.iter().find(|p| &*p.name == "local").unwrap();
+    assert_eq!(local.fim, switchyard_providers::FimMode::Completions);
+    let c = parse(&VALID.replace(
+        "api_key = \"${LOCAL_KEY}\"",
+        "api_key = \"${LOCAL_KEY}\"\nfim = \"mistral\"",
+    ))
+    .unwrap();
+    let local = c.providers.iter().find(|p| &*p.name == "local").unwrap();
+    assert_eq!(local.fim, switchyard_providers::FimMode::Mistral);
+    let err = parse(&VALID.replace("api_key = \"${LOCAL_KEY}\"", "fim = \"psychic\"")).unwrap_err();
+    assert_eq!(err.key, "providers.local.fim");
+    let err = parse(&VALID.replace("default_max_tokens = 1024", "fim = \"mistral\"")).unwrap_err();
+    assert!(
+        err.message.contains("only providers of kind `openai`"),
+        "{err}"
+    );
+}

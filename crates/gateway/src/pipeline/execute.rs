@@ -22,6 +22,15 @@ pub enum Call<'r> {
     Complete(&'r ChatRequest),
     /// A streamed chat answer, opened up to its first content.
     Stream(&'r ChatRequest),
+    /// Fill in the middle: `native` (legacy completions with `suffix`) to a provider with a
+    /// native endpoint for it, else `chat` (a prompt asking for the middle); complete or
+    /// streamed as `native.stream` says.
+    Fim {
+        /// The request for a native endpoint.
+        native: &'r ChatRequest,
+        /// The same as a chat prompt.
+        chat: &'r ChatRequest,
+    },
     /// A JSON body passed through with `model` set to each attempt's upstream model.
     Json {
         /// Embeddings or count_tokens.
@@ -34,7 +43,8 @@ pub enum Call<'r> {
 impl Call<'_> {
     fn operation(&self) -> Operation {
         match self {
-            Self::Complete(_) | Self::Stream(_) => Operation::Chat,
+            // Every provider can fill in the middle, natively or through chat.
+            Self::Complete(_) | Self::Stream(_) | Self::Fim { .. } => Operation::Chat,
             Self::Json { operation, .. } => *operation,
         }
     }
@@ -94,8 +104,21 @@ pub async fn run(
     loop {
         let attempt = failover.next(ctx).await?;
         let options = call_options(parts, &attempt);
-        match &mut call {
-            Call::Complete(req) => {
+        let chat_call = match &call {
+            Call::Complete(req) => Some((*req, false)),
+            Call::Stream(req) => Some((*req, true)),
+            Call::Fim { native, chat } => {
+                let req = if attempt.provider.supports(Operation::FillInTheMiddle) {
+                    *native
+                } else {
+                    *chat
+                };
+                Some((req, native.stream))
+            }
+            Call::Json { .. } => None,
+        };
+        match (&mut call, chat_call) {
+            (_, Some((req, false))) => {
                 let result = attempt.provider.chat(req, &attempt.model, &options).await;
                 if let Some(mut resp) = failover.settle(ctx, &attempt, result)? {
                     if resp.stop_reason == StopReason::ContentFilter
@@ -111,7 +134,7 @@ pub async fn run(
                     return Ok(Outcome::Complete(resp));
                 }
             }
-            Call::Stream(req) => {
+            (_, Some((req, true))) => {
                 let result = first_content(attempt.provider, req, &attempt.model, &options).await;
                 if let Some((upstream, prefetched)) = failover.settle(ctx, &attempt, result)? {
                     ctx.time_to_first_token = Some(ctx.received.elapsed());
@@ -122,7 +145,7 @@ pub async fn run(
                     )));
                 }
             }
-            Call::Json { operation, fields } => {
+            (Call::Json { operation, fields }, None) => {
                 fields.insert("model".into(), Value::String(attempt.model.to_string()));
                 let body = switchyard_protocol::to_json_vec(&**fields)?;
                 let result = match operation {
@@ -138,6 +161,7 @@ pub async fn run(
                     return Ok(Outcome::Json(bytes));
                 }
             }
+            (_, None) => return Err(mismatch()),
         }
     }
 }

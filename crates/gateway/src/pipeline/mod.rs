@@ -11,7 +11,10 @@
 //! none reaches into another's internals. `docs/architecture.md` walks through it.
 
 pub mod cache;
+pub mod code;
+mod code_answer;
 pub mod execute;
+pub mod fim;
 pub mod observe;
 pub mod plan;
 pub mod source;
@@ -27,18 +30,21 @@ use switchyard_providers::Operation;
 
 pub use source::{EventSource, StreamAnswer};
 
-/// What a route asks of the pipeline, already decoded by its codec.
+/// What a route asks of the pipeline, already decoded by its codec. Not boxed: moved once
+/// per request, and a box would add an allocation to every request
+/// (scripts/request-instructions.sh).
 #[derive(Debug)]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "moved once per request; boxing the chat request would add an allocation to \
-              every request (scripts/request-allocations.sh)"
-)]
 pub enum PipelineRequest {
     /// Chat completions or messages, in the canonical model.
     Chat(ChatRequest),
     /// `/v1/embeddings`: the client's body, passed on with only `model` replaced.
     Embeddings(Map<String, Value>),
+    /// Legacy completions and fill in the middle (`prompt` and `suffix`), decoded by the
+    /// completions codec.
+    Completion(ChatRequest),
+    /// The code API: a task, a language and a prompt, which a template turns into a chat
+    /// request.
+    Code(switchyard_codeintel::CodeRequest),
     /// Anthropic's `count_tokens`: the client's body for providers that count, and the
     /// same request decoded for the gateway's own estimate when none can.
     CountTokens {
@@ -61,6 +67,8 @@ pub enum Answer {
     Complete(ChatResponse),
     /// A streamed chat answer, live from an upstream or replayed from the cache.
     Stream(StreamAnswer),
+    /// The code API's answer: the code, its validation and what repair or escalation did.
+    Code(Box<code::CodeAnswer>),
     /// An upstream's JSON answer passed through (embeddings, count_tokens), or the
     /// gateway's own (`estimated`: a token count it estimated itself).
     Json {
@@ -81,6 +89,8 @@ pub async fn run(
 ) -> Result<Answer, GatewayError> {
     match request {
         PipelineRequest::Chat(req) => chat(state, req, parts, ctx).await,
+        PipelineRequest::Code(req) => code::run(state, req, parts, ctx).await,
+        PipelineRequest::Completion(req) => fim::run(state, req, parts, ctx).await,
         PipelineRequest::Embeddings(mut fields) => {
             let model = model_field(&fields)?;
             ctx.requested_model = Some(Arc::from(model.as_str()));

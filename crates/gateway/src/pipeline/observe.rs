@@ -101,6 +101,7 @@ fn event(state: &AppState, ctx: &mut RequestContext) -> RequestEvent {
     // Moved, not copied: the writer counts their tokens or keeps them (redacted), per config.
     let texts = ctx.texts.take().map(|t| *t);
     let route = ctx.route.as_deref();
+    let code = ctx.code.as_deref();
     let (prompt_text, completion_text) = match texts {
         Some(t) => (Some(t.prompt), Some(t.completion)),
         None => (None, None),
@@ -115,8 +116,14 @@ fn event(state: &AppState, ctx: &mut RequestContext) -> RequestEvent {
         endpoint: ctx.endpoint.into(),
         client_format: ctx.client_format.as_str().into(),
         requested_model: ctx.requested_model.clone(),
-        task: route.map(|r| r.task.as_str().to_owned()),
-        language: route.and_then(|r| r.language.clone()),
+        task: match code {
+            Some(c) => Some(c.task.as_str().to_owned()),
+            None => route.map(|r| r.task.as_str().to_owned()),
+        },
+        language: match code {
+            Some(c) => Some(c.language.name().to_owned()),
+            None => route.and_then(|r| r.language.clone()),
+        },
         router_tier: route.map(|r| r.tier_name.to_string()),
         router_score: route.map(|r| r.score),
         router_baseline_model: route.and_then(|r| baseline_model(state, &r.strongest_alias)),
@@ -143,6 +150,8 @@ fn event(state: &AppState, ctx: &mut RequestContext) -> RequestEvent {
         ttft_ms: ctx.time_to_first_token.map(ms),
         upstream_ms: ms(ctx.upstream_wait),
         overhead_ms: ms(total.saturating_sub(ctx.upstream_wait)),
+        template: code.map(|c| c.template.clone()),
+        validation: code.and_then(|c| c.validation).map(str::to_owned),
         prompt_text,
         completion_text,
         ..RequestEvent::default()

@@ -23,11 +23,27 @@ pub fn plan(
     request: Option<&ChatRequest>,
     ctx: &mut RequestContext,
 ) -> Result<Arc<ModelRoute>, GatewayError> {
+    plan_viewing(
+        state,
+        model,
+        request.map(|r| move || RequestView::of_chat(r)),
+        ctx,
+    )
+}
+
+/// [`plan`] for a request whose router view is made by `view` (only when a router plans
+/// it): the code API's view carries the task and language the client stated.
+pub fn plan_viewing(
+    state: &AppState,
+    model: &str,
+    view: Option<impl FnOnce() -> RequestView>,
+    ctx: &mut RequestContext,
+) -> Result<Arc<ModelRoute>, GatewayError> {
     if let Some(route) = state.routes.get(model) {
         return Ok(route.clone());
     }
     if let Some(router) = state.routers.get(model) {
-        let Some(request) = request else {
+        let Some(view) = view else {
             return Err(ApiError::new(
                 ErrorKind::InvalidRequest,
                 format!("`{model}` is a router: it routes chat and messages requests only"),
@@ -37,7 +53,7 @@ pub fn plan(
         };
         // Inline: a decision costs tens of microseconds (BENCHMARKS.md), less than a hop
         // to the blocking pool.
-        let decision = decide(router, &RequestView::of_chat(request), ctx)?;
+        let decision = decide(router, &view(), ctx)?;
         let route = state.routes.get(&*decision.alias).cloned().ok_or_else(|| {
             GatewayError::new(
                 ErrorKind::Internal,

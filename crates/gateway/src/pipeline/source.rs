@@ -81,6 +81,9 @@ pub struct StreamAnswer {
     /// The request, kept until the stream ends only when the observe stage will need its
     /// text (see [`super::observe::needs_stream_text`]).
     pub request: Option<ChatRequest>,
+    /// For the code API: what its final event needs (the stream is then the code API's
+    /// events, not the client's chat format).
+    pub code: Option<Box<super::code::CodeStreamSpec>>,
 }
 
 impl StreamAnswer {
@@ -90,7 +93,14 @@ impl StreamAnswer {
             include_usage: req.stream_include_usage,
             source: EventSource::Live(live),
             request: keep_request.then_some(req),
+            code: None,
         }
+    }
+
+    /// This answer as a code API stream, finished with the event `spec` describes.
+    pub fn for_code(mut self, spec: super::code::CodeStreamSpec) -> Self {
+        self.code = Some(Box::new(spec));
+        self
     }
 
     /// A replay of stored `events` as the answer to `req`.
@@ -99,6 +109,7 @@ impl StreamAnswer {
             source: EventSource::Replay(events.into_iter()),
             include_usage: req.stream_include_usage,
             request: None,
+            code: None,
         }
     }
 }

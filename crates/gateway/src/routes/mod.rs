@@ -2,6 +2,8 @@
 
 pub mod admin;
 pub mod chat;
+pub mod code;
+pub mod completions;
 pub mod count_tokens;
 pub mod dashboard;
 pub mod embeddings;

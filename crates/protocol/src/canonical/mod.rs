@@ -31,6 +31,8 @@ pub type Extras = serde_json::Map<String, serde_json::Value>;
 pub enum WireFormat {
     /// OpenAI chat completions (also Azure OpenAI and every OpenAI-compatible server).
     OpenAiChat,
+    /// OpenAI legacy completions (`POST /v1/completions`), with fill in the middle.
+    OpenAiCompletions,
     /// The OpenAI Responses API (`POST /v1/responses`), which Codex CLI speaks.
     OpenAiResponses,
     /// Anthropic Messages.
@@ -45,6 +47,7 @@ impl WireFormat {
         match self {
             Self::OpenAiChat => "openai",
             Self::OpenAiResponses => "openai_responses",
+            Self::OpenAiCompletions => "openai_completions",
             Self::Anthropic => "anthropic",
             Self::Gemini => "gemini",
         }

@@ -33,6 +33,10 @@ pub struct ChatRequest {
     pub response_format: Option<ResponseFormat>,
     /// End-user identifier supplied by the client (`user`, Anthropic `metadata.user_id`).
     pub user: Option<String>,
+    /// Fill in the middle: the code after the cursor (the last user message is the code
+    /// before it). Set by the legacy completions codec; an upstream without a native
+    /// fill-in-the-middle endpoint gets a chat prompt made from both instead.
+    pub suffix: Option<String>,
     /// Whether the client wants a stream of events.
     pub stream: bool,
     /// Whether the client asked for a usage chunk at the end of the stream
@@ -62,6 +66,7 @@ impl ChatRequest {
             parallel_tool_calls: None,
             response_format: None,
             user: None,
+            suffix: None,
             stream: false,
             stream_include_usage: false,
             source,

@@ -44,6 +44,7 @@
 //!   verbatim only in a response that came from an OpenAI-format upstream, else as `stop`.
 //! - **Errors.** See [`encode_error`] for the `type` of each error class.
 
+pub mod completions;
 mod error;
 mod request_decode;
 mod request_encode;

@@ -165,6 +165,7 @@ pub fn decode_request(body: &[u8]) -> Result<ChatRequest, CodecError> {
         parallel_tool_calls: raw.parallel_tool_calls,
         response_format,
         user: raw.user,
+        suffix: None,
         stream: raw.stream.unwrap_or(false),
         stream_include_usage,
         source: WireFormat::OpenAiChat,

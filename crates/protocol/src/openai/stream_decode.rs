@@ -26,6 +26,8 @@ struct ChunkIn<'a> {
 struct ChoiceIn {
     index: Option<u32>,
     delta: Option<DeltaIn>,
+    /// Legacy completions (`text_completion` chunks) carry their text here.
+    text: Option<String>,
     finish_reason: Option<String>,
 }
 
@@ -125,6 +127,13 @@ impl StreamDecoder {
         if let Some(choice) = choice {
             if let Some(delta) = choice.delta {
                 self.delta(delta, out);
+            }
+            if let Some(text) = choice.text.filter(|t| !t.is_empty()) {
+                let index = self.open_flat(Flat::Text, out);
+                out.push(StreamEvent::Delta {
+                    index,
+                    delta: BlockDelta::Text(text),
+                });
             }
             if let Some(reason) = choice.finish_reason {
                 if !self.finished {

@@ -111,6 +111,7 @@ pub fn decode_request(body: &[u8]) -> Result<ChatRequest, CodecError> {
         parallel_tool_calls: raw.parallel_tool_calls,
         response_format,
         user: raw.user,
+        suffix: None,
         stream: raw.stream.unwrap_or(false),
         // Responses streams always end with the usage in `response.completed`.
         stream_include_usage: true,

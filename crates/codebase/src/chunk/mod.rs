@@ -167,3 +167,6 @@ pub fn chunk_file(path: &Path, text: &str) -> Vec<Chunk> {
         },
     )
 }
+
+#[cfg(test)]
+mod tests;

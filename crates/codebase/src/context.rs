@@ -22,11 +22,21 @@ pub fn estimate_tokens(text: &str) -> u64 {
     switchyard_analytics::count_tokens(text).unwrap_or_else(|| (text.len() as u64).div_ceil(4))
 }
 
+/// A hit scoring below this fraction of the best one is left out however much budget is
+/// left: it matched only common words of the query, and unrelated code in a prompt costs
+/// tokens and misleads the model.
+pub const RELEVANCE_FLOOR: f32 = 0.3;
+
 /// Takes hits in order while they fit `token_budget`; a hit that does not fit is skipped
-/// (a smaller one after it may fit), as is one overlapping a chunk already taken.
+/// (a smaller one after it may fit), as is one overlapping a chunk already taken, and one
+/// below the [`RELEVANCE_FLOOR`].
 pub(crate) fn pack(hits: Vec<Hit>, token_budget: u64) -> ContextPack {
     let mut pack = ContextPack::default();
+    let best = hits.first().map_or(0.0, |h| h.score);
     for hit in hits {
+        if hit.score < best * RELEVANCE_FLOOR {
+            break;
+        }
         let overlaps = pack.chunks.iter().any(|c| {
             c.path == hit.path && c.start_line <= hit.end_line && hit.start_line <= c.end_line
         });
@@ -68,6 +78,10 @@ mod tests {
             hit("a.rs", (5, 8), "fn inner() {}"),
             hit("b.rs", (1, 100), &big),
             hit("c.rs", (1, 3), "fn c() {}"),
+            Hit {
+                score: 0.2,
+                ..hit("d.rs", (1, 1), "fn weak() {}")
+            },
         ];
         let pack = pack(hits, 100);
         let paths: Vec<&str> = pack.chunks.iter().map(|c| c.path.as_str()).collect();

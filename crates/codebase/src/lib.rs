@@ -33,7 +33,7 @@ mod tokenizer;
 mod walk;
 
 pub use chunk::{chunk_file, Chunk, ChunkKind};
-pub use context::{estimate_tokens, ContextPack, CHUNK_HEADER_TOKENS};
+pub use context::{estimate_tokens, ContextPack, CHUNK_HEADER_TOKENS, RELEVANCE_FLOOR};
 pub use error::IndexError;
 pub use languages::language_of;
 pub use refresh::RefreshStats;

@@ -2,9 +2,8 @@
 //! the symbol, path and text tokenized by [`CodeTokenizer`].
 
 use crate::chunk::{Chunk, ChunkKind};
-use crate::tokenizer::{code_tokens, CodeTokenizer, CODE_TOKENIZER};
+use crate::tokenizer::{query_terms, CodeTokenizer, CODE_TOKENIZER};
 use crate::{Hit, IndexError};
-use std::collections::BTreeSet;
 use std::path::Path;
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
@@ -116,12 +115,12 @@ impl SearchIndex {
 
     /// The best `limit` chunks for `query`, best first.
     pub(crate) fn search(&self, query: &str, limit: usize) -> Result<Vec<Hit>, IndexError> {
-        let terms: BTreeSet<String> = code_tokens(query).into_iter().collect();
+        let terms = query_terms(query);
         if terms.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for term in &terms {
+        for (term, weight) in &terms {
             for (field, boost) in [
                 (self.fields.symbol, SYMBOL_BOOST),
                 (self.fields.path_terms, PATH_BOOST),
@@ -133,7 +132,7 @@ impl SearchIndex {
                 );
                 clauses.push((
                     Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(query), boost)),
+                    Box::new(BoostQuery::new(Box::new(query), boost * weight)),
                 ));
             }
         }

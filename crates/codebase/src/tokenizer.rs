@@ -18,32 +18,58 @@ pub fn code_tokens(text: &str) -> Vec<String> {
     out
 }
 
+/// How much a word of a query's identifier counts against the identifier itself: a query
+/// naming `redacted_target` is about that function, and only a little about every `Target`.
+pub(crate) const QUERY_WORD_WEIGHT: f32 = 0.3;
+
+/// The distinct terms of a query with their weights: whole identifiers 1, their words
+/// [`QUERY_WORD_WEIGHT`] (unless a word also appears whole).
+pub(crate) fn query_terms(query: &str) -> Vec<(String, f32)> {
+    let mut terms: Vec<(String, f32)> = Vec::new();
+    for_each_term(query, |token, _, _, whole| {
+        let weight = if whole { 1.0 } else { QUERY_WORD_WEIGHT };
+        match terms.iter_mut().find(|(t, _)| t == token) {
+            Some((_, w)) => *w = w.max(weight),
+            None => terms.push((token.to_owned(), weight)),
+        }
+    });
+    terms
+}
+
 /// Calls `f(token, byte_start, byte_end)` for each token, in order.
 fn for_each_token(text: &str, mut f: impl FnMut(&str, usize, usize)) {
+    for_each_term(text, |token, start, end, _| f(token, start, end));
+}
+
+/// Calls `f(token, byte_start, byte_end, whole)` for each token, in order; `whole` is
+/// false for the words of an identifier of several.
+fn for_each_term(text: &str, mut f: impl FnMut(&str, usize, usize, bool)) {
     let mut lower = String::new();
     let mut start = None;
-    let emit_run =
-        |start: usize, end: usize, lower: &mut String, f: &mut dyn FnMut(&str, usize, usize)| {
-            let run = &text[start..end];
-            let words = words_of(run);
-            let whole_counts = run.chars().count() <= MAX_TOKEN_CHARS;
-            if whole_counts {
-                lower.clear();
-                lower.extend(run.chars().flat_map(char::to_lowercase));
-                f(lower, start, end);
-            }
-            if words.len() > 1 || !whole_counts {
-                for (a, b) in words {
-                    let word = &run[a..b];
-                    if word.chars().count() > MAX_TOKEN_CHARS {
-                        continue;
-                    }
-                    lower.clear();
-                    lower.extend(word.chars().flat_map(char::to_lowercase));
-                    f(lower, start + a, start + b);
+    let emit_run = |start: usize,
+                    end: usize,
+                    lower: &mut String,
+                    f: &mut dyn FnMut(&str, usize, usize, bool)| {
+        let run = &text[start..end];
+        let words = words_of(run);
+        let whole_counts = run.chars().count() <= MAX_TOKEN_CHARS;
+        if whole_counts {
+            lower.clear();
+            lower.extend(run.chars().flat_map(char::to_lowercase));
+            f(lower, start, end, true);
+        }
+        if words.len() > 1 || !whole_counts {
+            for (a, b) in words {
+                let word = &run[a..b];
+                if word.chars().count() > MAX_TOKEN_CHARS {
+                    continue;
                 }
+                lower.clear();
+                lower.extend(word.chars().flat_map(char::to_lowercase));
+                f(lower, start + a, start + b, !whole_counts);
             }
-        };
+        }
+    };
     for (i, c) in text.char_indices() {
         let part_of_identifier = c.is_alphanumeric() || c == '_';
         match (part_of_identifier, start) {
@@ -168,6 +194,18 @@ mod tests {
         assert_eq!(
             code_tokens("  ÄnderungZähler "),
             ["änderungzähler", "änderung", "zähler"]
+        );
+    }
+
+    #[test]
+    fn query_words_weigh_less_than_whole_identifiers() {
+        assert_eq!(
+            query_terms("redacted_target target"),
+            [
+                ("redacted_target".to_owned(), 1.0),
+                ("redacted".to_owned(), QUERY_WORD_WEIGHT),
+                ("target".to_owned(), 1.0),
+            ]
         );
     }
 

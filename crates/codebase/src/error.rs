@@ -12,20 +12,21 @@ pub enum IndexError {
     #[error("{0}: not a directory")]
     NotADirectory(PathBuf),
     /// A file or directory of the index could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         /// The file or directory.
         path: PathBuf,
-        /// The operating system's error.
-        source: std::io::Error,
+        /// The operating system's error (in the message, not a separate source, so that
+        /// error chains do not print it twice).
+        error: std::io::Error,
     },
     /// The fingerprint manifest could not be read or written.
-    #[error("{path}: manifest: {source}")]
+    #[error("{path}: manifest: {error}")]
     Manifest {
         /// The manifest file.
         path: PathBuf,
         /// The JSON error.
-        source: serde_json::Error,
+        error: serde_json::Error,
     },
     /// The full-text index failed (includes "another process is writing this index").
     #[error("search index: {0}")]
@@ -36,10 +37,10 @@ pub enum IndexError {
 }
 
 impl IndexError {
-    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub(crate) fn io(path: impl Into<PathBuf>, error: std::io::Error) -> Self {
         IndexError::Io {
             path: path.into(),
-            source,
+            error,
         }
     }
 }

@@ -65,9 +65,9 @@ impl Manifest {
     pub(crate) fn save(&self, dir: &Path) -> Result<(), IndexError> {
         let path = dir.join(FILE_NAME);
         let temporary = dir.join(format!("{FILE_NAME}.tmp"));
-        let bytes = serde_json::to_vec(self).map_err(|source| IndexError::Manifest {
+        let bytes = serde_json::to_vec(self).map_err(|error| IndexError::Manifest {
             path: path.clone(),
-            source,
+            error,
         })?;
         std::fs::write(&temporary, bytes).map_err(|e| IndexError::io(&temporary, e))?;
         std::fs::rename(&temporary, &path).map_err(|e| IndexError::io(&path, e))

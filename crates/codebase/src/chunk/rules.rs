@@ -105,6 +105,11 @@ pub(crate) fn name(language: Language, node: Node<'_>, src: &str) -> Option<Stri
             let ty = text_of(node.child_by_field_name("type")?)?;
             Some(strip_generics(&ty))
         }
+        (Language::Rust, "mod_item") => {
+            // `mod foo;` only declares a file; `mod foo { ... }` is a container.
+            node.child_by_field_name("body")?;
+            text_of(node.child_by_field_name("name")?)
+        }
         (Language::Go, "type_declaration") => {
             let mut cursor = node.walk();
             let spec = node

@@ -128,7 +128,9 @@ impl SymbolWalker<'_, '_> {
                     let start = start_row.unwrap_or_else(|| self.doc_start(node));
                     let symbol = self.qualified(qualifier, &name);
                     let before = self.out.len();
-                    self.visit_children(node, Some(&symbol), true, depth);
+                    // Functions in a module are functions; in anything else, methods.
+                    let members_are_methods = kind != ChunkKind::Module;
+                    self.visit_children(node, Some(&symbol), members_are_methods, depth);
                     let first_member = self.out[before..].iter().map(|c| c.start_line - 1).min();
                     match first_member {
                         // The header: from the doc comment to the first member.

@@ -45,6 +45,12 @@ pub trait Shape {
 }
 
 fn free() {}
+
+mod declared;
+
+mod inline {
+    fn inner() {}
+}
 "#;
     let out = chunks("src/point.rs", src);
     assert_eq!(
@@ -57,6 +63,8 @@ fn free() {}
             ("Shape".to_owned(), ChunkKind::Trait, 21, 21),
             ("Shape::area".to_owned(), ChunkKind::Method, 22, 22),
             ("free".to_owned(), ChunkKind::Function, 25, 25),
+            ("inline".to_owned(), ChunkKind::Module, 29, 29),
+            ("inline::inner".to_owned(), ChunkKind::Function, 30, 30),
         ]
     );
     let new = out

@@ -38,7 +38,7 @@ pub use error::IndexError;
 pub use languages::language_of;
 pub use refresh::RefreshStats;
 pub use repository::Repository;
-pub use settings::{default_data_dir, IndexSettings};
+pub use settings::{check_name, default_data_dir, IndexSettings};
 pub use tokenizer::code_tokens;
 
 /// One search result: a chunk and its BM25 score.

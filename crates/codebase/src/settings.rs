@@ -70,8 +70,9 @@ pub fn default_data_dir() -> PathBuf {
     }
 }
 
-/// Checks that `name` can be a directory name under the data dir.
-pub(crate) fn check_name(name: &str) -> Result<(), crate::IndexError> {
+/// Checks that `name` can name a repository: it becomes a directory name under the data
+/// dir, so letters, digits, `.`, `_` and `-` only, and not `.` or `..`.
+pub fn check_name(name: &str) -> Result<(), crate::IndexError> {
     let ok = !name.is_empty()
         && name != "."
         && name != ".."

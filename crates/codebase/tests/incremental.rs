@@ -1,6 +1,8 @@
 //! Refreshing an index: changed and added files are picked up, removed ones dropped, and
 //! unchanged files are not read; .gitignore'd, binary and huge files never get in.
 
+#![cfg(test)]
+
 use std::fs::{self, File};
 use std::path::Path;
 use std::time::{Duration, SystemTime};

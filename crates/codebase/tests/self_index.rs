@@ -1,6 +1,8 @@
 //! Indexes this repository (the workspace root) and searches it: a query naming a function
 //! gets that function's chunk first, and the context for a question fits its budget.
 
+#![cfg(test)]
+
 use std::path::{Path, PathBuf};
 use switchyard_codebase::{ChunkKind, IndexSettings, Repository};
 

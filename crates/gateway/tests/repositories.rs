@@ -1,6 +1,8 @@
 //! `[repositories.NAME]`: indexed in the background when the gateway's state is built,
 //! searchable through `state.repositories`, refreshed when files change.
 
+#![cfg(test)]
+
 use std::time::{Duration, Instant};
 use switchyard_gateway::{AppState, Config};
 
@@ -36,7 +38,11 @@ fn configured_repositories_are_indexed_in_the_background_and_refreshed() {
     assert_eq!(hits[0].symbol.as_deref(), Some("first_version"));
     assert!(data.path().join("demo/manifest.json").is_file());
 
-    std::fs::write(repo.path().join("lib.rs"), "pub fn second_version_here() {}\n").unwrap();
+    std::fs::write(
+        repo.path().join("lib.rs"),
+        "pub fn second_version_here() {}\n",
+    )
+    .unwrap();
     eventually("the refresh", || {
         let hits = demo.search("second_version_here", 5).unwrap();
         (hits.first()?.symbol.as_deref() == Some("second_version_here")).then_some(())

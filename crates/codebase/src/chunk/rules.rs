@@ -121,7 +121,7 @@ pub(crate) fn name(language: Language, node: Node<'_>, src: &str) -> Option<Stri
             let method = text_of(node.child_by_field_name("name")?)?;
             let receiver = node
                 .child_by_field_name("receiver")
-                .and_then(|r| text_of(r))
+                .and_then(text_of)
                 .and_then(|r| go_receiver_type(&r));
             Some(match receiver {
                 Some(ty) => format!("{ty}.{method}"),

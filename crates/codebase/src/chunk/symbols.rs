@@ -31,8 +31,9 @@ pub(crate) fn chunks(
     let mut out = walker.out;
     let mut covered = vec![false; lines.count()];
     for chunk in &out {
-        for row in chunk.start_line - 1..chunk.end_line.min(lines.count()) {
-            covered[row] = true;
+        let rows = chunk.start_line.saturating_sub(1)..chunk.end_line.min(lines.count());
+        if let Some(slots) = covered.get_mut(rows) {
+            slots.fill(true);
         }
     }
     let mut row = 0;

@@ -257,3 +257,35 @@ fn a_huge_function_is_split_into_parts_that_keep_its_name() {
     assert_eq!((out[0].start_line, out[0].end_line), (1, 150));
     assert_eq!(out[2].end_line, 402);
 }
+
+#[test]
+fn csharp_and_bash_symbols() {
+    let cs = r#"namespace Shop {
+    /// <summary>A cart.</summary>
+    public class Cart {
+        private int items;
+
+        public Cart() { items = 0; }
+
+        /// <summary>Adds one.</summary>
+        public void Add() { items++; }
+    }
+
+    public enum Size { Small, Large }
+}
+"#;
+    assert_eq!(
+        symbols(&chunks("Cart.cs", cs)),
+        [
+            ("Cart".to_owned(), ChunkKind::Class, 2, 4),
+            ("Cart.Cart".to_owned(), ChunkKind::Method, 6, 6),
+            ("Cart.Add".to_owned(), ChunkKind::Method, 8, 9),
+            ("Size".to_owned(), ChunkKind::Enum, 12, 12),
+        ]
+    );
+    let sh = "#!/bin/sh\nset -e\n\n# Greets.\ngreet() {\n  echo hi\n}\n\ngreet\n";
+    assert_eq!(
+        symbols(&chunks("run.sh", sh)),
+        [("greet".to_owned(), ChunkKind::Function, 4, 7)]
+    );
+}

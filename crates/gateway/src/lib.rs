@@ -11,6 +11,7 @@ mod egress;
 pub mod error;
 mod middleware;
 pub mod pipeline;
+pub mod repositories;
 pub mod resilience;
 pub mod routes;
 mod server;

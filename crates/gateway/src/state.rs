@@ -92,6 +92,9 @@ pub struct AppState {
     pub templates: PromptTemplates,
     /// Prices of the deployments, for the code API's `cost_usd`.
     pub prices: PriceTable,
+    /// `[repositories.NAME]`, indexed in the background (`get` returns a repository once
+    /// its index is open).
+    pub repositories: Arc<crate::repositories::Repositories>,
 }
 
 impl AppState {
@@ -186,6 +189,7 @@ impl AppState {
             .collect();
         let templates = Self::templates_of(&config)?;
         let prices = Self::price_table(&config);
+        let repositories = crate::repositories::Repositories::start(&config)?;
         let access_log = if config.server.access_log {
             AccessLogWriter::start()
         } else {
@@ -204,6 +208,7 @@ impl AppState {
             access_log,
             templates,
             prices,
+            repositories,
         }))
     }
 

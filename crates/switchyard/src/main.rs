@@ -1,6 +1,7 @@
 //! `switchyard`: the gateway binary. Thin: parses the command line, loads config, and hands
 //! over to the gateway crate.
 
+mod index_cmd;
 mod router_cmd;
 
 use anyhow::Context as _;
@@ -68,6 +69,8 @@ enum Command {
         #[arg(long, default_value = "model")]
         group_by: String,
     },
+    /// Index a repository once (or refresh its index) and optionally search it.
+    Index(index_cmd::IndexArgs),
     /// Train and evaluate the complexity router's classifier.
     #[command(subcommand)]
     Router(router_cmd::RouterCommand),
@@ -77,6 +80,16 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Router(command) => match router_cmd::run(command) {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::from(2)
+            }
+        },
+        Command::Index(args) => match index_cmd::run(args) {
             Ok(text) => {
                 print!("{text}");
                 ExitCode::SUCCESS

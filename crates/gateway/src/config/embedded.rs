@@ -120,6 +120,7 @@ pub fn environment_config(
         analytics: AnalyticsConfig::default(),
         telemetry: None,
         code: super::CodeConfig::default(),
+        repositories: Vec::new(),
         base_dir: None,
     })
 }
@@ -212,6 +213,7 @@ pub fn demo_config(listen: SocketAddr, mock_url: &str) -> Config {
         },
         telemetry: None,
         code: super::CodeConfig::default(),
+        repositories: Vec::new(),
         base_dir: None,
     }
 }

@@ -7,6 +7,7 @@ mod embedded;
 mod env;
 mod limits;
 mod raw;
+mod repositories;
 mod resilience;
 mod routers;
 mod telemetry;
@@ -14,6 +15,7 @@ mod telemetry;
 pub use code::CodeConfig;
 pub use embedded::{demo_config, environment_config};
 pub use limits::ServerLimits;
+pub use repositories::{RepositoryConfig, DEFAULT_REFRESH_INTERVAL, INDEX_DIR_NAME};
 pub use resilience::{ResilienceConfig, RoutePolicy, Strategy, DEFAULT_RETRY_ON};
 pub use routers::RouterConfig;
 pub use telemetry::TelemetryConfig;
@@ -74,6 +76,8 @@ pub struct Config {
     pub telemetry: Option<TelemetryConfig>,
     /// `[code]`: the code API's templates, validation modes and escalation.
     pub code: CodeConfig,
+    /// `[repositories.NAME]`: repositories indexed for codebase context, in name order.
+    pub repositories: Vec<RepositoryConfig>,
     /// Directory of the config file (relative analytics paths resolve against it).
     pub base_dir: Option<PathBuf>,
 }
@@ -366,6 +370,7 @@ impl Validator<'_> {
         let alias_names: Vec<&str> = models.iter().map(|m| m.alias.as_str()).collect();
         let routers = self.routers(raw.routers, &alias_names, &api_keys)?;
         let code = self.code(raw.code, &alias_names)?;
+        let repositories = self.repositories(raw.repositories)?;
         Ok(Config {
             origin: self.origin.to_owned(),
             server: ServerConfig {
@@ -396,6 +401,7 @@ impl Validator<'_> {
             analytics,
             telemetry,
             code,
+            repositories,
             base_dir: None,
         })
     }

@@ -23,6 +23,8 @@ pub(crate) struct RawConfig {
     pub telemetry: Option<RawTelemetry>,
     #[serde(default)]
     pub code: super::code::RawCode,
+    #[serde(default)]
+    pub repositories: BTreeMap<String, super::repositories::RawRepository>,
 }
 
 /// `[telemetry]`: OpenTelemetry traces over OTLP/HTTP.

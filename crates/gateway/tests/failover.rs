@@ -120,7 +120,10 @@ deployments = [
     }
     latencies.sort();
     let p99 = latencies[latencies.len() * 99 / 100];
-    assert!(p99 < Duration::from_millis(20), "p99 {p99:?}");
+    // `attempts = 1` above is the exact check; this bound is loose because the test shares
+    // two cores with the rest of the suite (a loaded run saw a 52 ms p99), and it still
+    // catches a skip that waits on the dead deployment (a connect timeout is seconds).
+    assert!(p99 < Duration::from_millis(500), "p99 {p99:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

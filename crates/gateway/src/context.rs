@@ -6,6 +6,7 @@ use std::{
     sync::Arc,
     time::{Duration, Instant, SystemTime},
 };
+use switchyard_analytics::CacheStatus;
 use switchyard_protocol::{ErrorKind, Usage, WireFormat};
 use switchyard_providers::ProviderSettings;
 
@@ -66,6 +67,10 @@ pub struct RequestContext {
     pub error: Option<ErrorKind>,
     /// The client's W3C `traceparent` header, if any (the parent of the request's span).
     pub traceparent: Option<http::HeaderValue>,
+    /// What the response cache did (`None`: caching is off for this request's alias).
+    pub cache_status: Option<CacheStatus>,
+    /// Similarity of a semantic cache hit.
+    pub cache_similarity: Option<f32>,
     /// Prompt and completion text, only when analytics needs them: the upstream reported
     /// no usage (tokens are then counted from the text), or `analytics.record_text` is on.
     /// Never logged.
@@ -98,6 +103,8 @@ impl RequestContext {
             status: 200,
             error: None,
             traceparent: None,
+            cache_status: None,
+            cache_similarity: None,
             texts: None,
         }
     }

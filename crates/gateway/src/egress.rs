@@ -13,6 +13,7 @@ use axum::{body::Body, response::Response};
 use bytes::Bytes;
 use http::{header, HeaderValue};
 use std::{convert::Infallible, sync::Arc};
+use switchyard_analytics::CacheStatus;
 use switchyard_protocol::{codec, codec::AnyStreamEncoder, BlockDelta, ErrorKind, StreamEvent};
 
 /// Bytes of SSE gathered into one body chunk at most.
@@ -96,6 +97,19 @@ fn respond_headers(ctx: &RequestContext, response: &mut Response) {
     if ctx.attempts > 0 {
         headers.insert("x-switchyard-attempts", HeaderValue::from(ctx.attempts));
     }
+    if let Some(status) = ctx.cache_status {
+        let value = match status {
+            CacheStatus::Hit => "exact",
+            CacheStatus::SemanticHit => "semantic",
+            CacheStatus::Miss | CacheStatus::Bypass => "miss",
+        };
+        headers.insert("x-switchyard-cache", HeaderValue::from_static(value));
+    }
+    if let Some(similarity) = ctx.cache_similarity {
+        if let Ok(v) = HeaderValue::from_str(&format!("{similarity:.4}")) {
+            headers.insert("x-switchyard-cache-similarity", v);
+        }
+    }
     let overhead_us = u64::try_from(ctx.overhead().as_micros()).unwrap_or(u64::MAX);
     headers.insert("x-switchyard-overhead-us", HeaderValue::from(overhead_us));
 }
@@ -164,6 +178,9 @@ impl Drop for Relay {
 
 impl Relay {
     fn track(&mut self, event: &StreamEvent) {
+        if let Some(recorder) = &mut self.answer.recorder {
+            recorder.push(event);
+        }
         match event {
             StreamEvent::Usage(u) => self.ctx.usage = Some(*u),
             StreamEvent::Delta {
@@ -225,6 +242,9 @@ impl Relay {
             None => {
                 if let Err(e) = self.encoder.finish(out) {
                     self.fail(ErrorKind::Internal, &format!("cannot end stream: {e}"), out);
+                } else if let Some(recorder) = self.answer.recorder.take() {
+                    // Only a stream that reached its end cleanly is stored.
+                    recorder.finish(&self.state);
                 }
                 self.done = true;
             }

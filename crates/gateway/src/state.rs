@@ -11,6 +11,7 @@ use std::{
     sync::{Arc, RwLock},
 };
 use switchyard_analytics::{Analytics, ModelPrice, PriceTable};
+use switchyard_cache::{CacheSettings, ResponseCache};
 use switchyard_providers::{Provider, Timeouts};
 
 /// One place a request can be served: a provider and its upstream model.
@@ -81,6 +82,8 @@ pub struct AppState {
     pub key_hashes: Vec<Arc<str>>,
     /// The OTLP trace exporter, when `[telemetry]` sets an endpoint.
     pub telemetry: Option<Telemetry>,
+    /// The response cache, when `[cache]` (or an alias) enables it.
+    pub cache: Option<ResponseCache>,
 }
 
 impl AppState {
@@ -172,7 +175,14 @@ impl AppState {
             .iter()
             .map(|k| Arc::from(analytics.hash_key(k)))
             .collect();
+        let cache = config.cache.is_used().then(|| {
+            ResponseCache::new(&CacheSettings {
+                max_entries: config.cache.max_entries,
+                max_bytes: config.cache.max_bytes,
+            })
+        });
         Ok(Arc::new(Self {
+            cache,
             config,
             providers,
             routes,

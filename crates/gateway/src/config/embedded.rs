@@ -115,6 +115,7 @@ pub fn environment_config(
         // Events persist in `switchyard-analytics.db` in the working directory.
         analytics: AnalyticsConfig::default(),
         telemetry: None,
+        cache: Default::default(),
         base_dir: None,
     })
 }
@@ -196,6 +197,7 @@ pub fn demo_config(listen: SocketAddr, mock_url: &str) -> Config {
             ..AnalyticsConfig::default()
         },
         telemetry: None,
+        cache: Default::default(),
         base_dir: None,
     }
 }

@@ -2,12 +2,17 @@
 //! validated into [`Config`], whose every reference is known to resolve. Errors name the
 //! file, the key and the problem.
 
+mod cache;
 mod embedded;
 mod env;
 mod raw;
 mod resilience;
 mod telemetry;
 
+pub use cache::{
+    AliasCachePolicy, CacheConfig, EffectiveCachePolicy, EmbedderChoice, DEFAULT_CACHE_TTL,
+    DEFAULT_SIMILARITY_THRESHOLD,
+};
 pub use embedded::{demo_config, environment_config};
 pub use resilience::{ResilienceConfig, RoutePolicy, Strategy, DEFAULT_RETRY_ON};
 pub use telemetry::TelemetryConfig;
@@ -61,6 +66,8 @@ pub struct Config {
     pub analytics: AnalyticsConfig,
     /// `[telemetry]`: OTLP trace export; `None` when no endpoint is configured.
     pub telemetry: Option<TelemetryConfig>,
+    /// `[cache]`: the response cache (off by default).
+    pub cache: CacheConfig,
     /// Directory of the config file (relative analytics paths resolve against it).
     pub base_dir: Option<PathBuf>,
 }
@@ -194,7 +201,7 @@ impl Validator<'_> {
         env::interpolate(value, self.lookup).map_err(|m| self.err(key, m))
     }
 
-    fn config(&self, raw: RawConfig) -> Result<Config, ConfigError> {
+    fn config(&self, mut raw: RawConfig) -> Result<Config, ConfigError> {
         let listen_text = match &raw.server.listen {
             Some(l) => self.interpolate("server.listen", l)?,
             None => DEFAULT_LISTEN.to_owned(),
@@ -244,6 +251,12 @@ impl Validator<'_> {
             self.err(key, message)
         })?;
         let telemetry = self.telemetry(raw.telemetry.as_ref())?;
+        let alias_caches: BTreeMap<String, Option<raw::RawAliasCache>> = raw
+            .models
+            .iter_mut()
+            .map(|(alias, m)| (alias.clone(), m.cache.take()))
+            .collect();
+        let cache = self.cache(raw.cache.as_ref(), &alias_caches)?;
         let admin_key = match &raw.server.admin_key {
             None => None,
             Some(k) => {
@@ -359,6 +372,7 @@ impl Validator<'_> {
             resilience,
             analytics,
             telemetry,
+            cache,
             base_dir: None,
         })
     }

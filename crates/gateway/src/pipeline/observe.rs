@@ -124,6 +124,8 @@ fn event(state: &AppState, ctx: &mut RequestContext) -> RequestEvent {
         overhead_ms: ms(total.saturating_sub(ctx.upstream_wait)),
         prompt_text,
         completion_text,
+        cache_status: ctx.cache_status,
+        cache_similarity: ctx.cache_similarity.map(f64::from),
         ..RequestEvent::default()
     }
 }

@@ -81,12 +81,20 @@ pub struct StreamAnswer {
     /// The request, kept until the stream ends only when the observe stage will need its
     /// text (see [`super::observe::needs_stream_text`]).
     pub request: Option<ChatRequest>,
+    /// Gathers a live answer for the cache, when it may be stored.
+    pub recorder: Option<super::cache::StreamRecorder>,
 }
 
 impl StreamAnswer {
     /// A live answer to `req`, keeping `req` if `keep_request`.
-    pub fn live(live: LiveStream, req: ChatRequest, keep_request: bool) -> Self {
+    pub fn live(
+        live: LiveStream,
+        req: ChatRequest,
+        keep_request: bool,
+        recorder: Option<super::cache::StreamRecorder>,
+    ) -> Self {
         Self {
+            recorder,
             include_usage: req.stream_include_usage,
             source: EventSource::Live(live),
             request: keep_request.then_some(req),
@@ -99,6 +107,7 @@ impl StreamAnswer {
             source: EventSource::Replay(events.into_iter()),
             include_usage: req.stream_include_usage,
             request: None,
+            recorder: None,
         }
     }
 }

@@ -62,6 +62,8 @@ pub struct RequestKey {
     /// The last user message's natural-language text, fenced code removed (what the
     /// embedder reads). Empty when the request has no such message.
     pub instruction: String,
+    /// Whether that message carries code (fenced or pasted).
+    pub has_code: bool,
 }
 
 /// Derives the keys of `req` as planned to `alias`, for client key `client`.
@@ -83,6 +85,7 @@ pub fn request_key(req: &ChatRequest, alias: &str, client: Option<usize>) -> Req
     let mut exact = common.clone();
     let mut scope = common;
     let mut instruction = String::new();
+    let mut has_code = false;
     if let Some(m) = last_user.and_then(|i| req.messages.get(i)) {
         message(&mut exact, m);
         field(&mut scope, b"last-user");
@@ -96,6 +99,7 @@ pub fn request_key(req: &ChatRequest, alias: &str, client: Option<usize>) -> Req
                     instruction.push_str(&prose);
                     instruction.push('\n');
                     for block in code {
+                        has_code = true;
                         field(&mut scope, b"code");
                         field(&mut scope, block.as_bytes());
                     }
@@ -108,33 +112,120 @@ pub fn request_key(req: &ChatRequest, alias: &str, client: Option<usize>) -> Req
         exact: KeyHash(exact.finalize().into()),
         scope: KeyHash(scope.finalize().into()),
         instruction: instruction.trim().to_owned(),
+        has_code,
     }
 }
 
-/// The prose of `text` and its fenced code blocks (their contents, whitespace-trimmed per
-/// line so re-indented code hashes the same).
+/// The prose of `text` and its code: fenced blocks, and code pasted without a fence (from
+/// the first line after the first that looks like code to the end). Code is normalised to
+/// its trimmed non-empty lines, so that re-indented or re-fenced code hashes the same.
 pub fn split_code(text: &str) -> (String, Vec<String>) {
-    let mut prose = String::new();
+    let mut prose_lines: Vec<&str> = Vec::new();
     let mut blocks = Vec::new();
-    let mut current: Option<String> = None;
+    let mut current: Option<Vec<&str>> = None;
     for line in text.lines() {
         let fence = line.trim_start().starts_with("```");
         match (&mut current, fence) {
-            (None, true) => current = Some(String::new()),
-            (Some(_), true) => blocks.extend(current.take()),
-            (Some(block), false) => {
-                block.push_str(line.trim());
-                block.push('\n');
-            }
-            (None, false) => {
-                prose.push_str(line);
-                prose.push('\n');
-            }
+            (None, true) => current = Some(Vec::new()),
+            (Some(_), true) => blocks.extend(current.take().map(|b| normalise_code(&b))),
+            (Some(block), false) => block.push(line),
+            (None, false) => prose_lines.push(line),
         }
     }
     // An unclosed fence is still code, not prose.
-    blocks.extend(current);
-    (prose, blocks)
+    blocks.extend(current.map(|b| normalise_code(&b)));
+    if let Some(start) = prose_lines
+        .iter()
+        .enumerate()
+        .skip(1)
+        .find(|(_, l)| looks_like_code(l))
+        .map(|(i, _)| i)
+    {
+        blocks.push(normalise_code(&prose_lines[start..]));
+        prose_lines.truncate(start);
+    }
+    (prose_lines.join("\n"), blocks)
+}
+
+fn normalise_code(lines: &[&str]) -> String {
+    let mut out = String::new();
+    for l in lines.iter().map(|l| l.trim()).filter(|l| !l.is_empty()) {
+        out.push_str(l);
+        out.push('\n');
+    }
+    out
+}
+
+/// First words of a line of code in the languages developers paste most.
+const CODE_STARTS: &[&str] = &[
+    "def ",
+    "class ",
+    "import ",
+    "from ",
+    "const ",
+    "let ",
+    "var ",
+    "function ",
+    "fn ",
+    "pub ",
+    "use ",
+    "select ",
+    "template ",
+    "#include",
+    "#!",
+    "return ",
+    "struct ",
+    "impl ",
+    "package ",
+    "func ",
+    "public ",
+    "private ",
+    "static ",
+    "async ",
+    "export ",
+    "module ",
+    "workdir ",
+    "run ",
+    "copy ",
+    "cmd ",
+    "entrypoint ",
+    "set ",
+    "update ",
+    "insert ",
+    "delete ",
+    "create ",
+    "with ",
+    "for (",
+    "if (",
+    "while (",
+    "@",
+    "}",
+    "{",
+    "//",
+    "/*",
+    "#define",
+    "int ",
+    "void ",
+    "type ",
+    "interface ",
+    "enum ",
+    "namespace ",
+];
+
+/// Whether a line of a prompt is code rather than prose.
+fn looks_like_code(line: &str) -> bool {
+    let t = line.trim_end();
+    if t.trim().is_empty() {
+        return false;
+    }
+    if line.starts_with([' ', '\t']) {
+        return true;
+    }
+    let lower = t.to_ascii_lowercase();
+    CODE_STARTS.iter().any(|s| lower.starts_with(s))
+        || t.ends_with(['{', ';', '}'])
+        || t.contains(" = ")
+        || t.contains("=>")
 }
 
 /// Feeds one length-prefixed field, so that field boundaries are part of the hash.
@@ -370,6 +461,8 @@ mod tests {
         assert_eq!(ka.scope, kb.scope);
         assert_ne!(ka.scope, kc.scope);
         assert_eq!(ka.instruction, "explain this:");
+        let unfenced = req(WireFormat::OpenAiChat, None, "explain pls\nfn a() {}\n");
+        assert_eq!(request_key(&unfenced, "m", None).scope, ka.scope);
     }
 
     #[test]

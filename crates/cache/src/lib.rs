@@ -5,20 +5,31 @@
 //! which embeds the last instruction's prose, finds the most similar stored prompt in the
 //! same scope (same client, alias, system prompt, earlier turns, code blocks and
 //! parameters), and serves its answer only if the similarity clears the threshold *and*
-//! the near-miss guard finds no disagreement in the salient tokens of the two prompts.
+//! the near-miss guard ([`guard`]) finds no disagreement in the salient tokens of the two
+//! prompts.
 //!
 //! Answers are stored in the canonical model, so any client format can replay them.
+//! Embedding and the index scan are CPU work: they run on tokio's blocking pool, at most
+//! [`SemanticSettings::workers`] at a time; a lookup that cannot start within
+//! [`SemanticSettings::embed_wait`] is a miss, not a queue.
 
+pub mod embed;
+pub mod guard;
 pub mod key;
+pub mod semantic;
 pub mod stats;
 pub mod store;
+pub mod text;
 
 pub use key::{request_key, KeyHash, RequestKey};
 pub use stats::{CacheStats, CacheStatsSnapshot, RefusalReason};
 pub use store::{CachedAnswer, ExactStore};
 
+use embed::Embedder;
+use semantic::{SearchResult, SemanticIndex};
 use std::{sync::Arc, time::Duration};
 use switchyard_protocol::ChatResponse;
+use tokio::sync::Semaphore;
 
 /// Sizes and defaults of a [`ResponseCache`].
 #[derive(Debug, Clone)]
@@ -27,6 +38,19 @@ pub struct CacheSettings {
     pub max_entries: usize,
     /// Most bytes of answers held in this process.
     pub max_bytes: u64,
+    /// The semantic tier, when any alias uses it.
+    pub semantic: Option<SemanticSettings>,
+}
+
+/// How the semantic tier embeds.
+#[derive(Debug, Clone)]
+pub struct SemanticSettings {
+    /// The embedder.
+    pub embedder: Embedder,
+    /// Longest wait for a free embedding worker before the lookup is a miss.
+    pub embed_wait: Duration,
+    /// Embeddings (with their index scans) running at once, on the blocking pool.
+    pub workers: usize,
 }
 
 impl Default for CacheSettings {
@@ -34,6 +58,7 @@ impl Default for CacheSettings {
         Self {
             max_entries: 100_000,
             max_bytes: 512 * 1024 * 1024,
+            semantic: None,
         }
     }
 }
@@ -54,37 +79,157 @@ pub enum Lookup {
     Miss,
 }
 
+/// The semantic tier: embedder, index and the bound on concurrent embeddings.
+#[derive(Debug)]
+struct SemanticTier {
+    embedder: Arc<Embedder>,
+    index: Arc<SemanticIndex>,
+    permits: Arc<Semaphore>,
+    wait: Duration,
+}
+
 /// The response cache of one gateway process.
 #[derive(Debug)]
 pub struct ResponseCache {
     exact: ExactStore,
-    stats: CacheStats,
+    stats: Arc<CacheStats>,
+    semantic: Option<SemanticTier>,
 }
+
+/// An embedding of a request's instruction, kept from its lookup for its store.
+pub type Embedding = Arc<[f32]>;
 
 impl ResponseCache {
     /// A cache sized by `settings`.
     pub fn new(settings: &CacheSettings) -> Self {
         Self {
             exact: ExactStore::new(settings.max_entries, settings.max_bytes),
-            stats: CacheStats::default(),
+            stats: Arc::default(),
+            semantic: settings.semantic.as_ref().map(|s| SemanticTier {
+                embedder: Arc::new(s.embedder.clone()),
+                index: Arc::new(SemanticIndex::new(settings.max_entries)),
+                permits: Arc::new(Semaphore::new(s.workers.max(1))),
+                wait: s.embed_wait,
+            }),
         }
     }
 
-    /// Looks `key` up: exact first.
-    pub fn lookup(&self, key: &RequestKey) -> Lookup {
-        if let Some(answer) = self.exact.get(&key.exact) {
+    /// The embedder's name, if the semantic tier is on.
+    pub fn embedder_name(&self) -> Option<&'static str> {
+        self.semantic.as_ref().map(|s| s.embedder.name())
+    }
+
+    /// The exact tier's answer to `key`.
+    pub fn lookup_exact(&self, key: &RequestKey) -> Option<Arc<CachedAnswer>> {
+        let found = self.exact.get(&key.exact);
+        if found.is_some() {
             self.stats.exact_hit();
-            return Lookup::Exact(answer);
+        }
+        found
+    }
+
+    /// Looks `key` up: exact first, then (with `threshold`) semantic. Also returns the
+    /// instruction's embedding when one was computed, for storing the answer.
+    pub async fn lookup(
+        &self,
+        key: &RequestKey,
+        semantic_threshold: Option<f32>,
+    ) -> (Lookup, Option<Embedding>) {
+        if let Some(answer) = self.lookup_exact(key) {
+            return (Lookup::Exact(answer), None);
+        }
+        let (Some(tier), Some(threshold)) = (&self.semantic, semantic_threshold) else {
+            self.stats.miss();
+            return (Lookup::Miss, None);
+        };
+        if key.instruction.is_empty() {
+            self.stats.miss();
+            return (Lookup::Miss, None);
+        }
+        let Some((vector, found)) = self.embed_and_search(tier, key, threshold).await else {
+            self.stats.busy();
+            self.stats.miss();
+            return (Lookup::Miss, None);
+        };
+        match found {
+            SearchResult::Hit { exact, similarity } => {
+                if let Some(answer) = self.exact.get(&exact) {
+                    self.stats.semantic_hit();
+                    return (Lookup::Semantic { answer, similarity }, Some(vector));
+                }
+                // Its answer expired or was evicted: the prompt goes too.
+                tier.index.remove(&key.scope, &exact);
+            }
+            SearchResult::Refused(reason) => self.stats.refused(reason),
+            SearchResult::Miss => {}
         }
         self.stats.miss();
-        Lookup::Miss
+        (Lookup::Miss, Some(vector))
     }
 
-    /// Stores `response` as the answer to `key` for `ttl`.
-    pub fn insert(&self, key: &RequestKey, response: ChatResponse, ttl: Duration) {
+    /// Embeds the instruction and scans its scope on the blocking pool; `None` when no
+    /// worker is free within the tier's wait.
+    async fn embed_and_search(
+        &self,
+        tier: &SemanticTier,
+        key: &RequestKey,
+        threshold: f32,
+    ) -> Option<(Embedding, SearchResult)> {
+        let permit = tokio::time::timeout(tier.wait, tier.permits.clone().acquire_owned())
+            .await
+            .ok()?
+            .ok()?;
+        let embedder = tier.embedder.clone();
+        let index = tier.index.clone();
+        let (scope, instruction, has_code) = (key.scope, key.instruction.clone(), key.has_code);
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let vector: Embedding = embedder.embed(&instruction).into();
+            let found = index.search(&scope, &vector, &instruction, has_code, threshold);
+            (vector, found)
+        })
+        .await
+        .ok()
+    }
+
+    /// Stores `response` as the answer to `key` for `ttl`, indexing its instruction with
+    /// `embedding` (computed now, off the async workers, when the lookup did not).
+    pub fn insert(
+        &self,
+        key: &RequestKey,
+        response: ChatResponse,
+        ttl: Duration,
+        embedding: Option<Embedding>,
+    ) {
         let answer = Arc::new(CachedAnswer::new(response, ttl));
         self.exact.insert(key.exact, answer);
         self.stats.stored();
+        let Some(tier) = &self.semantic else { return };
+        if key.instruction.is_empty() {
+            return;
+        }
+        match embedding {
+            Some(v) => tier
+                .index
+                .insert(key.scope, key.exact, &v, &key.instruction, key.has_code),
+            None => {
+                // Index in the background if a worker is free; a busy embedder only means
+                // this answer serves exact hits alone.
+                let (Ok(permit), Ok(runtime)) = (
+                    tier.permits.clone().try_acquire_owned(),
+                    tokio::runtime::Handle::try_current(),
+                ) else {
+                    return;
+                };
+                let (embedder, index, key) =
+                    (tier.embedder.clone(), tier.index.clone(), key.clone());
+                runtime.spawn_blocking(move || {
+                    let _permit = permit;
+                    let v = embedder.embed(&key.instruction);
+                    index.insert(key.scope, key.exact, &v, &key.instruction, key.has_code);
+                });
+            }
+        }
     }
 
     /// The counters and the size held.

@@ -1,6 +1,7 @@
 //! What every request shares: providers with their pools, the alias table, and the health
 //! of every deployment.
 
+use crate::config::{CacheConfig, EmbedderChoice};
 use crate::{
     config::{Config, Price, RoutePolicy},
     resilience::DeploymentHealth,
@@ -11,7 +12,10 @@ use std::{
     sync::{Arc, RwLock},
 };
 use switchyard_analytics::{Analytics, ModelPrice, PriceTable};
-use switchyard_cache::{CacheSettings, ResponseCache};
+use switchyard_cache::{
+    embed::{BuiltinEmbedder, Embedder},
+    CacheSettings, ResponseCache, SemanticSettings,
+};
 use switchyard_providers::{Provider, Timeouts};
 
 /// One place a request can be served: a provider and its upstream model.
@@ -175,12 +179,10 @@ impl AppState {
             .iter()
             .map(|k| Arc::from(analytics.hash_key(k)))
             .collect();
-        let cache = config.cache.is_used().then(|| {
-            ResponseCache::new(&CacheSettings {
-                max_entries: config.cache.max_entries,
-                max_bytes: config.cache.max_bytes,
-            })
-        });
+        let cache = match config.cache.is_used() {
+            true => Some(ResponseCache::new(&cache_settings(&config.cache)?)),
+            false => None,
+        };
         Ok(Arc::new(Self {
             cache,
             config,
@@ -254,4 +256,39 @@ impl AppState {
         out.sort_by(|a, b| (a.provider, &a.model).cmp(&(b.provider, &b.model)));
         out
     }
+}
+
+/// The response cache's settings for `[cache]`; the embedder it can run.
+fn cache_settings(config: &CacheConfig) -> Result<CacheSettings, String> {
+    let semantic = if config.semantic_used() {
+        let embedder = match &config.embedder {
+            EmbedderChoice::Builtin => Embedder::Builtin(BuiltinEmbedder),
+            EmbedderChoice::Auto => {
+                tracing::info!(
+                    "semantic cache: using the built-in embedder (no neural model files in this \
+                     build; see README \"Semantic cache\")"
+                );
+                Embedder::Builtin(BuiltinEmbedder)
+            }
+            EmbedderChoice::Neural | EmbedderChoice::Provider(_) => {
+                return Err(
+                    "cache.embedder: only `auto` and `builtin` are available in this build \
+                            (the neural and provider embedders are not built yet)"
+                        .to_owned(),
+                )
+            }
+        };
+        Some(SemanticSettings {
+            embedder,
+            embed_wait: config.embed_wait,
+            workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        })
+    } else {
+        None
+    };
+    Ok(CacheSettings {
+        max_entries: config.max_entries,
+        max_bytes: config.max_bytes,
+        semantic,
+    })
 }

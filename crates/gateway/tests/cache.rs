@@ -314,3 +314,96 @@ async fn several_choices_and_uncached_aliases_are_never_stored() {
     );
     assert_eq!(upstream(&h), before + 2);
 }
+
+/// The cache with semantic lookups (built-in embedder).
+const SEMANTIC: &str = r#"
+[server]
+api_keys = ["test-client-key"]
+
+[cache]
+enabled = true
+semantic = true
+embedder = "builtin"
+
+[providers.mock-openai]
+kind = "openai"
+base_url = "{MOCK}/v1"
+api_key = "sk-upstream-openai"
+
+[models.openai-model]
+deployments = [{ provider = "mock-openai", model = "gpt-upstream" }]
+"#;
+
+fn ask(text: &str) -> Value {
+    json!({"model": "openai-model", "messages": [{"role": "user", "content": text}]})
+}
+
+#[tokio::test]
+async fn a_reworded_request_is_a_semantic_hit_and_a_near_miss_is_refused() {
+    let h = Harness::start(SEMANTIC, MockBehavior::default()).await;
+    let path = "/v1/chat/completions";
+    let anchor = "Write a Python function that sorts a list of users by age in ascending order.";
+    let (_, c, first) = send(&h, path, &ask(anchor), &[]).await;
+    assert_eq!(c, "miss");
+    let r = h
+        .post(
+            path,
+            &ask("python function: sort a list of users by age, ascending order please"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-switchyard-cache"], "semantic");
+    let similarity: f32 = r.headers()["x-switchyard-cache-similarity"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(similarity > 0.6 && similarity <= 1.0, "{similarity}");
+    let replay: Value = r.json().await.unwrap();
+    let first: Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(
+        replay["choices"][0]["message"],
+        first["choices"][0]["message"]
+    );
+    for near_miss in [
+        "Write a Python function that sorts a list of users by age in descending order.",
+        "Write a Go function that sorts a list of users by age in ascending order.",
+        "Write a Python function that sorts a list of users by name in ascending order.",
+        "Write a Python function that sorts a list of users by age in ascending order, in place without copying.",
+    ] {
+        let before = upstream(&h);
+        let (_, c, _) = send(&h, path, &ask(near_miss), &[]).await;
+        assert_eq!(c, "miss", "{near_miss}");
+        assert_eq!(upstream(&h), before + 1, "answered upstream: {near_miss}");
+    }
+}
+
+#[tokio::test]
+async fn the_same_instruction_on_other_code_is_not_a_hit() {
+    let h = Harness::start(SEMANTIC, MockBehavior::default()).await;
+    let path = "/v1/chat/completions";
+    send(
+        &h,
+        path,
+        &ask("Explain this code:\n```python\ndef f(x):\n    return x * 2\n```"),
+        &[],
+    )
+    .await;
+    let (_, c, _) = send(
+        &h,
+        path,
+        &ask("Explain this code please:\n```python\ndef f(x):\n    return x * 2\n```"),
+        &[],
+    )
+    .await;
+    assert_eq!(c, "semantic");
+    let (_, c, _) = send(
+        &h,
+        path,
+        &ask("Explain this code please:\n```python\ndef f(x):\n    return x * 3\n```"),
+        &[],
+    )
+    .await;
+    assert_eq!(c, "miss");
+}

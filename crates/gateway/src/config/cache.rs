@@ -8,8 +8,9 @@ use std::{collections::BTreeMap, time::Duration};
 
 /// Default time an answer is served.
 pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(3600);
-/// Default similarity a semantic hit needs (tuned on `cache-dev.jsonl`; see BENCHMARKS.md).
-pub const DEFAULT_SIMILARITY_THRESHOLD: f32 = 0.80;
+/// Default similarity a semantic hit needs with the built-in embedder (tuned on
+/// `cache-dev.jsonl`; figures in BENCHMARKS.md).
+pub const DEFAULT_SIMILARITY_THRESHOLD: f32 = 0.70;
 /// Default highest temperature whose requests read the cache.
 pub const DEFAULT_MAX_READ_TEMPERATURE: f64 = 1.0;
 /// Default longest wait for the embedder before a semantic lookup counts as a miss.

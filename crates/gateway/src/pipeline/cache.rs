@@ -10,7 +10,7 @@
 use crate::{context::RequestContext, pipeline::validate, state::AppState};
 use std::{sync::Arc, time::Duration};
 use switchyard_analytics::CacheStatus;
-use switchyard_cache::{request_key, CachedAnswer, Lookup, RequestKey};
+use switchyard_cache::{request_key, CachedAnswer, Embedding, Lookup, RequestKey};
 use switchyard_protocol::{
     ChatRequest, ChatResponse, StopReason, StreamAccumulator, StreamEvent, WireFormat,
 };
@@ -68,6 +68,8 @@ impl CacheControls {
 pub struct StoreTicket {
     key: RequestKey,
     ttl: Duration,
+    /// The instruction's embedding, when the lookup computed one.
+    embedding: Option<Embedding>,
 }
 
 /// What a lookup found.
@@ -111,9 +113,13 @@ pub async fn lookup(
         .is_some_and(|t| t > state.config.cache.max_read_temperature);
     let read = !controls.no_cache && (!hot || controls.force_read);
     ctx.cache_status = Some(CacheStatus::Bypass);
+    let mut embedding = None;
     if read {
         ctx.cache_status = Some(CacheStatus::Miss);
-        match cache.lookup(&key) {
+        let threshold = policy.semantic.then_some(policy.threshold);
+        let (found, computed) = cache.lookup(&key, threshold).await;
+        embedding = computed;
+        match found {
             Lookup::Exact(answer) => {
                 hit(ctx, &answer, CacheStatus::Hit);
                 return CacheLookup::Hit(answer);
@@ -129,6 +135,7 @@ pub async fn lookup(
     let ticket = (!controls.no_store).then(|| StoreTicket {
         key,
         ttl: controls.ttl.unwrap_or(policy.ttl),
+        embedding,
     });
     CacheLookup::Miss(ticket)
 }
@@ -158,7 +165,7 @@ fn storable(resp: &ChatResponse) -> bool {
 pub fn store(state: &AppState, ticket: StoreTicket, resp: &ChatResponse) {
     if let Some(cache) = &state.cache {
         if storable(resp) {
-            cache.insert(&ticket.key, resp.clone(), ticket.ttl);
+            cache.insert(&ticket.key, resp.clone(), ticket.ttl, ticket.embedding);
         }
     }
 }

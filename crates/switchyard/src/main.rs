@@ -1,6 +1,8 @@
 //! `switchyard`: the gateway binary. Thin: parses the command line, loads config, and hands
 //! over to the gateway crate.
 
+mod cache_eval;
+
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use std::{io::Write as _, net::SocketAddr, path::PathBuf, process::ExitCode};
@@ -66,6 +68,31 @@ enum Command {
         #[arg(long, default_value = "model")]
         group_by: String,
     },
+    /// Response-cache tools.
+    Cache {
+        #[command(subcommand)]
+        command: CacheCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CacheCommand {
+    /// Measure the semantic cache through a running gateway: each group's anchor, then its
+    /// variants; prints the paraphrase hit rate and the false-hit rate on near-misses.
+    Eval {
+        /// A `cache-dev.jsonl`-format file.
+        #[arg(long)]
+        data: PathBuf,
+        /// The gateway's base URL.
+        #[arg(long, default_value = "http://127.0.0.1:4000")]
+        url: String,
+        /// The model (alias) every request names.
+        #[arg(long, default_value = "gpt-4o-mini")]
+        model: String,
+        /// A client key of the gateway, if it requires one.
+        #[arg(long, env = "SWITCHYARD_API_KEY")]
+        key: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -86,6 +113,42 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::Cache {
+            command:
+                CacheCommand::Eval {
+                    data,
+                    url,
+                    model,
+                    key,
+                },
+        } => {
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("error: cannot start the async runtime: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let options = cache_eval::EvalOptions {
+                data,
+                url,
+                model,
+                key,
+            };
+            match runtime.block_on(cache_eval::run(&options)) {
+                Ok(report) => {
+                    print!("{report}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Report {
             config,
             since,

@@ -377,6 +377,35 @@ async fn a_reworded_request_is_a_semantic_hit_and_a_near_miss_is_refused() {
         assert_eq!(c, "miss", "{near_miss}");
         assert_eq!(upstream(&h), before + 1, "answered upstream: {near_miss}");
     }
+    let metrics = h
+        .client
+        .get(format!("{}/metrics", h.url()))
+        .bearer_auth(common::CLIENT_KEY)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let value = |line: &str| -> f64 {
+        let found = metrics
+            .lines()
+            .find(|l| l.starts_with(line))
+            .unwrap_or_else(|| panic!("{line}: {metrics}"));
+        found.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    assert_eq!(
+        value("switchyard_response_cache_lookups_total{result=\"semantic_hit\"}"),
+        1.0
+    );
+    assert_eq!(
+        value("switchyard_response_cache_lookups_total{result=\"miss\"}"),
+        5.0
+    );
+    assert!(value("switchyard_response_cache_guard_refusals_total{reason=\"polarity\"}") >= 1.0);
+    assert!(value("switchyard_response_cache_guard_refusals_total{reason=\"language\"}") >= 1.0);
+    assert_eq!(value("switchyard_response_cache_entries"), 5.0);
+    assert!(value("switchyard_response_cache_bytes") > 0.0);
 }
 
 #[tokio::test]

@@ -265,6 +265,61 @@ const POLAR: &[(&str, &str, bool)] = &[
     ("unstable", "stable", false),
 ];
 
+/// Operations a request asks to perform on its data: two prompts naming only different ones
+/// ask for different code (sorts vs filters the same records).
+const ACTIONS: &[&str] = &[
+    "sort",
+    "filter",
+    "group",
+    "parse",
+    "validate",
+    "merge",
+    "count",
+    "duplicate",
+    "serialize",
+    "reverse",
+    "flatten",
+    "batch",
+    "compress",
+    "normalize",
+    "index",
+    "extract",
+    "delete",
+    "insert",
+    "update",
+    "search",
+    "replace",
+    "split",
+    "join",
+    "hash",
+    "sum",
+    "average",
+    "rename",
+    "download",
+    "upload",
+    "encrypt",
+    "decrypt",
+    "encode",
+    "decode",
+    "shuffle",
+    "paginate",
+    "retry",
+    "debounce",
+    "throttle",
+    "clone",
+    "transpose",
+    "rotate",
+    "capitalize",
+    "truncate",
+    "pad",
+    "trim",
+    "zip",
+    "tokenize",
+    "schedule",
+    "resize",
+    "cache",
+];
+
 /// Units of time: a different unit is a different answer (per week vs per month).
 const TIME_UNITS: &[(&str, &str)] = &[
     ("minute", "minute"),
@@ -372,6 +427,8 @@ pub struct PromptFeatures {
     contrasts: bool,
     /// Whether the prompt adds a requirement ("and also ...", "additionally").
     adds: bool,
+    /// Operations named ([`ACTIONS`]).
+    actions: BTreeSet<&'static str>,
     /// Axes the prompt names both sides of (their words then join the order check).
     ordered_polar: Vec<String>,
 }
@@ -489,6 +546,13 @@ impl PromptFeatures {
             if w.norm == "insteadof" {
                 f.contrasts = true;
             }
+            let bare = w.raw.strip_suffix("es").filter(|b| b.len() > 3);
+            if let Some(a) = ACTIONS
+                .iter()
+                .find(|a| **a == w.norm || Some(**a) == bare || **a == polar_word)
+            {
+                f.actions.insert(a);
+            }
             if w.norm == "also" || w.norm == "additionally" {
                 f.adds = true;
             }
@@ -604,6 +668,9 @@ pub fn check(a: &PromptFeatures, b: &PromptFeatures) -> Result<(), RefusalReason
     }
     if !a.time_units.is_empty() && !b.time_units.is_empty() && a.time_units != b.time_units {
         return Err(RefusalReason::Number);
+    }
+    if !a.actions.is_empty() && !b.actions.is_empty() && a.actions.is_disjoint(&b.actions) {
+        return Err(RefusalReason::Task);
     }
     if a.adds != b.adds {
         return Err(RefusalReason::Constraint);

@@ -1,5 +1,11 @@
 //! The semantic tier's vector index: stored prompts by scope, each an 8-bit quantised unit
-//! vector and its instruction (for the guard), searched by a plain scan of the scope.
+//! vector, a 256-bit SimHash sketch of it (signs of fixed random projections), and its
+//! instruction (for the guard).
+//!
+//! A search scans the scope's sketches (XOR and popcount), keeps the prompts whose Hamming
+//! distance is within what the similarity threshold allows (plus four standard deviations,
+//! so a prompt above the threshold is practically never dropped), and computes the exact
+//! cosine only for those: a scope of 100,000 prompts costs a fraction of a full scan.
 //!
 //! A scope holds only requests that agree on everything but the instruction's wording, so
 //! scans are short in practice; the whole index is bounded in entries (oldest first out).
@@ -17,10 +23,90 @@ use std::{
 /// Candidates above the threshold the guard examines, most similar first.
 const MAX_GUARDED_CANDIDATES: usize = 8;
 
+/// Words of a sketch (256 bits).
+const SKETCH_WORDS: usize = 4;
+const SKETCH_BITS: usize = SKETCH_WORDS * 64;
+/// Most prompts whose exact similarity is computed per search.
+const MAX_RERANKED: usize = 256;
+
+type Sketch = [u64; SKETCH_WORDS];
+
+/// Fixed random hyperplanes (seeded, so every replica computes the same sketches).
+#[derive(Debug)]
+struct Projections {
+    dims: usize,
+    planes: Vec<f32>,
+}
+
+impl Projections {
+    fn new(dims: usize) -> Self {
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let planes = (0..dims * SKETCH_BITS)
+            .map(|_| {
+                // xorshift64*: a uniform value in [-1, 1).
+                state ^= state >> 12;
+                state ^= state << 25;
+                state ^= state >> 27;
+                let r = state.wrapping_mul(0x2545_f491_4f6c_dd1d);
+                (r >> 40) as f32 / (1u64 << 23) as f32 - 1.0
+            })
+            .collect();
+        Self { dims, planes }
+    }
+
+    fn sketch(&self, v: &[f32]) -> Sketch {
+        let mut out = [0u64; SKETCH_WORDS];
+        for (bit, plane) in self.planes.chunks(self.dims).enumerate() {
+            let dot: f32 = plane.iter().zip(v).map(|(p, x)| p * x).sum();
+            if dot >= 0.0 {
+                if let Some(w) = out.get_mut(bit / 64) {
+                    *w |= 1 << (bit % 64);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Hamming distance of two sketches.
+fn hamming(a: &Sketch, b: &Sketch) -> u32 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("popcnt") {
+            // SAFETY: the CPU has POPCNT (checked just above).
+            return unsafe { hamming_popcnt(a, b) };
+        }
+    }
+    a.iter().zip(b).map(|(x, y)| (x ^ y).count_ones()).sum()
+}
+
+/// [`hamming`] with the POPCNT instruction, which the baseline x86-64 target cannot assume.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "popcnt")]
+unsafe fn hamming_popcnt(a: &Sketch, b: &Sketch) -> u32 {
+    a.iter().zip(b).map(|(x, y)| (x ^ y).count_ones()).sum()
+}
+
+/// The largest Hamming distance at which a prompt may still reach `threshold`: the expected
+/// distance at that cosine plus four standard deviations.
+fn hamming_cutoff(threshold: f32) -> u32 {
+    let p = f64::from(threshold.clamp(-1.0, 1.0)).acos() / std::f64::consts::PI;
+    let n = SKETCH_BITS as f64;
+    let cutoff = n * p + 4.0 * (n * p * (1.0 - p)).sqrt() + 1.0;
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "within 0..=256"
+    )]
+    let c = cutoff.clamp(0.0, n) as u32;
+    c
+}
+
 /// One stored prompt.
 #[derive(Debug)]
 struct IndexedPrompt {
     exact: KeyHash,
+    sketch: Sketch,
     vector: Box<[i8]>,
     instruction: Box<str>,
     has_code: bool,
@@ -49,6 +135,8 @@ pub struct SemanticIndex {
     /// Insertion order, for eviction.
     order: Mutex<VecDeque<(KeyHash, KeyHash)>>,
     max_entries: usize,
+    /// Built for the embedder's dimensions on first use.
+    projections: std::sync::OnceLock<Projections>,
 }
 
 fn quantise(v: &[f32]) -> Box<[i8]> {
@@ -72,6 +160,7 @@ impl SemanticIndex {
             scopes: RwLock::new(HashMap::new()),
             order: Mutex::new(VecDeque::new()),
             max_entries: max_entries.max(1),
+            projections: std::sync::OnceLock::new(),
         }
     }
 
@@ -99,6 +188,7 @@ impl SemanticIndex {
     ) {
         let prompt = IndexedPrompt {
             exact,
+            sketch: self.sketch(vector),
             vector: quantise(vector),
             instruction: instruction.into(),
             has_code,
@@ -129,6 +219,12 @@ impl SemanticIndex {
         }
     }
 
+    fn sketch(&self, vector: &[f32]) -> Sketch {
+        self.projections
+            .get_or_init(|| Projections::new(vector.len()))
+            .sketch(vector)
+    }
+
     /// Removes the prompt stored under `exact` (its answer is gone).
     pub fn remove(&self, scope: &KeyHash, exact: &KeyHash) {
         let mut scopes = self.scopes.write().unwrap_or_else(PoisonError::into_inner);
@@ -147,16 +243,30 @@ impl SemanticIndex {
         threshold: f32,
     ) -> SearchResult {
         let query = quantise(vector);
+        let sketch = self.sketch(vector);
+        let cutoff = hamming_cutoff(threshold);
         let scale = 127.0f32 * 127.0;
         let mut candidates: Vec<(f32, KeyHash, Box<str>, bool)> = {
             let scopes = self.scopes.read().unwrap_or_else(PoisonError::into_inner);
             let Some(list) = scopes.get(scope) else {
                 return SearchResult::Miss;
             };
-            let mut found: Vec<(f32, usize)> = list
+            let mut near: Vec<(u32, usize)> = list
                 .iter()
                 .enumerate()
-                .map(|(i, p)| (dot(&query, &p.vector) as f32 / scale, i))
+                .map(|(i, p)| (hamming(&sketch, &p.sketch), i))
+                .filter(|(d, _)| *d <= cutoff)
+                .collect();
+            if near.len() > MAX_RERANKED {
+                near.select_nth_unstable(MAX_RERANKED);
+                near.truncate(MAX_RERANKED);
+            }
+            let mut found: Vec<(f32, usize)> = near
+                .into_iter()
+                .filter_map(|(_, i)| {
+                    list.get(i)
+                        .map(|p| (dot(&query, &p.vector) as f32 / scale, i))
+                })
                 .filter(|(s, _)| *s >= threshold)
                 .collect();
             found.sort_by(|a, b| b.0.total_cmp(&a.0));

@@ -298,3 +298,31 @@ fn telemetry_section_is_validated() {
     let unknown = bad("endpoint = \"http://x\"");
     assert!(unknown.message.contains("unknown field"), "{unknown}");
 }
+
+#[test]
+fn cache_section_and_alias_overrides() {
+    let c = parse(VALID).unwrap();
+    assert!(!c.cache.is_used(), "the cache is off unless configured");
+    let text = format!(
+        "{VALID}\n[cache]\nenabled = true\nsemantic = true\nttl_secs = 60\nthreshold = 0.9\n\n\
+         [models.slow]\ndeployments = [{{ provider = \"local\", model = \"big\" }}]\n\
+         cache = {{ enabled = false }}\n"
+    );
+    let c = parse(&text).unwrap();
+    let fast = c.cache.policy("fast");
+    assert!(fast.enabled && fast.semantic);
+    assert_eq!(fast.ttl, std::time::Duration::from_secs(60));
+    assert!((fast.threshold - 0.9).abs() < 1e-6);
+    assert!(!c.cache.policy("slow").enabled);
+    assert!(!c.cache.policy("slow").semantic);
+    assert_eq!(c.cache.embedder, EmbedderChoice::Auto);
+    for (bad, key) in [
+        ("[cache]\nthreshold = 1.5", "cache.threshold"),
+        ("[cache]\nttl_secs = 0", "cache.ttl_secs"),
+        ("[cache]\nembedder = \"provider:nope\"", "cache.embedder"),
+        ("[cache]\nredis_url = \"http://x\"", "cache.redis_url"),
+    ] {
+        let err = parse(&format!("{VALID}\n{bad}\n")).unwrap_err();
+        assert_eq!(err.key, key, "{bad}: {err}");
+    }
+}

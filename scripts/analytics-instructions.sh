@@ -16,33 +16,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 release_dir="$(realpath "${1:-${CARGO_TARGET_DIR:-target}/release}")"
 requests="${2:-3000}"
 warmup=200
-for bin in switchyard switchyard-mock switchyard-bench; do
-    [[ -x "$release_dir/$bin" ]] || { echo "no $release_dir/$bin; build release binaries first" >&2; exit 1; }
-done
-command -v valgrind >/dev/null || { echo "valgrind not found" >&2; exit 1; }
-
-work="$(mktemp -d)"
-trap 'pkill -TERM -f "callgrind-out-file=$work/" 2>/dev/null || true; rm -rf "$work"' EXIT
-# The bench starts `switchyard` from --release-dir: a wrapper runs it under callgrind, in the
-# background so that the bench's kill reaches the wrapper and not valgrind, which is stopped
-# with SIGTERM below and then writes its counts (a killed valgrind writes nothing).
-cat >"$work/switchyard" <<EOF
-#!/usr/bin/env bash
-valgrind --tool=callgrind --separate-threads=yes \
-  --callgrind-out-file=$work/cg.%p "$release_dir/switchyard" "\$@" &
-wait
-EOF
-chmod +x "$work/switchyard"
-ln -s "$release_dir/switchyard-mock" "$work/switchyard-mock"
-
+source scripts/lib/callgrind-gateway.sh
+callgrind_prepare "$release_dir"
 "$release_dir/switchyard-bench" analytics-cost --release-dir "$work" --rounds 1 \
     --requests "$requests" --warmup "$warmup" --concurrency 8 --duration-secs 600 \
     >"$work/bench.log" 2>&1 || true
-pkill -TERM -f "callgrind-out-file=$work/" || true
-for _ in $(seq 60); do
-    pgrep -f "callgrind-out-file=$work/" >/dev/null || break
-    sleep 1
-done
+callgrind_stop
 grep -q "requests sent (all)" "$work/bench.log" || { cat "$work/bench.log" >&2; echo "bench failed" >&2; exit 1; }
 
 per_request=$((requests + warmup))

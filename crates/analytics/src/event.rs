@@ -141,7 +141,8 @@ pub struct RequestEvent {
     /// The router's complexity score.
     pub router_score: Option<f64>,
     /// The model the router compares against to count its savings (what the request would
-    /// have used without routing).
+    /// have used without routing): a model name, or `provider/model` to price it at a
+    /// configured provider's deployment price.
     pub router_baseline_model: Option<String>,
     /// The alias that served the request.
     #[serde(with = "shared_label")]

@@ -329,10 +329,13 @@ impl PriceTable {
             event.prompt_cache_savings_usd = charged.avoided_usd;
         }
         if event.router_savings_usd.is_none() {
-            let baseline = event
-                .router_baseline_model
-                .as_deref()
-                .and_then(|m| lookup(None, m));
+            // `provider/model` first as a configured provider's deployment price, then
+            // as a model name (a built-in `vendor/model` name falls back to `model`).
+            let baseline = event.router_baseline_model.as_deref().and_then(|m| {
+                m.split_once('/')
+                    .and_then(|(provider, model)| lookup(Some(provider), model))
+                    .or_else(|| lookup(None, m))
+            });
             event.router_savings_usd = baseline.map(|p| cost(&usage, &p).usd - charged.usd);
         }
     }

@@ -208,6 +208,7 @@ pub async fn run(args: &AnalyticsCostArgs) -> anyhow::Result<bool> {
         &work,
         &[false, !args.control],
         &args.analytics_settings(),
+        true,
         &[],
     )?;
     eprintln!(

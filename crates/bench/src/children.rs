@@ -238,15 +238,21 @@ impl Drop for WorkDir {
 /// The gateway config pointing one model alias, `bench`, at the mock's OpenAI endpoint.
 /// With `analytics`, every request is recorded, with `settings` (TOML `key = value` lines)
 /// added to its `[analytics]` section (by default into the SQLite file beside the config,
-/// the embedded default); without, the `[analytics]` stage is switched off.
-pub fn gateway_config(mock: SocketAddr, analytics: bool, settings: &[String]) -> String {
+/// the embedded default); without, the `[analytics]` stage is switched off. `access_log`
+/// sets `[server] access_log`.
+pub fn gateway_config(
+    mock: SocketAddr,
+    analytics: bool,
+    settings: &[String],
+    access_log: bool,
+) -> String {
     let settings: String = if analytics {
         settings.iter().map(|line| format!("{line}\n")).collect()
     } else {
         String::new()
     };
     format!(
-        "[server]\nlisten = \"127.0.0.1:0\"\n\n\
+        "[server]\nlisten = \"127.0.0.1:0\"\naccess_log = {access_log}\n\n\
          [providers.mock]\nkind = \"openai\"\nbase_url = \"http://{mock}/v1\"\n\n\
          [models.bench]\ndeployments = [{{ provider = \"mock\", model = \"bench-model\" }}]\n\n\
          [analytics]\nenabled = {analytics}\n{settings}"
@@ -310,14 +316,16 @@ mod tests {
     #[test]
     fn config_names_the_mock() {
         let settings = ["batch_size = 256".to_string()];
-        let c = gateway_config("127.0.0.1:9".parse().unwrap(), true, &settings);
+        let c = gateway_config("127.0.0.1:9".parse().unwrap(), true, &settings, true);
+        assert!(c.contains("access_log = true\n"), "{c}");
         assert!(c.contains("base_url = \"http://127.0.0.1:9/v1\""));
         assert!(c.contains("model = \"bench-model\""));
         assert!(
             c.ends_with("[analytics]\nenabled = true\nbatch_size = 256\n"),
             "{c}"
         );
-        let off = gateway_config("127.0.0.1:9".parse().unwrap(), false, &settings);
+        let off = gateway_config("127.0.0.1:9".parse().unwrap(), false, &settings, false);
+        assert!(off.contains("access_log = false\n"), "{off}");
         assert!(off.ends_with("[analytics]\nenabled = false\n"), "{off}");
         let parsed: toml::Value = toml::from_str(&c).unwrap();
         assert_eq!(parsed["analytics"]["batch_size"].as_integer(), Some(256));

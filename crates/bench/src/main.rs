@@ -69,6 +69,10 @@ struct OverheadArgs {
     /// `[analytics] enabled = false`.
     #[arg(long, default_value = "on", value_parser = ["on", "off"])]
     analytics: String,
+    /// Whether the gateway writes its access log line per request (its default; the lines
+    /// go to the gateway's stderr file) or runs with `[server] access_log = false`.
+    #[arg(long, default_value = "on", value_parser = ["on", "off"])]
+    access_log: String,
     /// Streams: the mock answers in this many content chunks, sent back to back (a burst,
     /// as a replayed cached answer is); default: the mock's own answer (about 10 chunks).
     #[arg(long)]
@@ -180,7 +184,14 @@ async fn overhead(args: &OverheadArgs) -> anyhow::Result<bool> {
         Some(n) => vec!["--chunks", n],
         None => Vec::new(),
     };
-    let mut setup = start(&bin_dir, &work, &[args.analytics == "on"], &[], &mock_args)?;
+    let mut setup = start(
+        &bin_dir,
+        &work,
+        &[args.analytics == "on"],
+        &[],
+        args.access_log == "on",
+        &mock_args,
+    )?;
     eprintln!(
         "mock on {}, gateway on {} (CPU from /proc at {} ticks/s)",
         setup.direct_uri, setup.gateways[0].uri, setup.ticks_per_sec
@@ -262,12 +273,14 @@ async fn overhead(args: &OverheadArgs) -> anyhow::Result<bool> {
 }
 
 /// Starts the mock, then one gateway in front of it per entry of `analytics` (each with
-/// analytics on or off; on ones get `settings` in their `[analytics]` section).
+/// analytics on or off; on ones get `settings` in their `[analytics]` section), all with
+/// the access log on or off.
 fn start(
     bin_dir: &std::path::Path,
     work: &WorkDir,
     analytics: &[bool],
     settings: &[String],
+    access_log: bool,
     mock_args: &[&str],
 ) -> anyhow::Result<Setup> {
     let mock_bin = children::locate(bin_dir, "switchyard-mock")?;
@@ -285,7 +298,7 @@ fn start(
         let config = work.file(&format!("gateway-{i}.toml"));
         std::fs::write(
             &config,
-            children::gateway_config(mock_addr, analytics, settings),
+            children::gateway_config(mock_addr, analytics, settings, access_log),
         )
         .with_context(|| format!("cannot write {}", config.display()))?;
         gateways.push(start_gateway(bin_dir, work, i)?);
@@ -314,8 +327,9 @@ fn start_gateway(bin_dir: &std::path::Path, work: &WorkDir, i: usize) -> anyhow:
             config_arg,
             "--listen",
             "127.0.0.1:0",
+            // Warnings, and the access log when the config turns it on (as it is by default).
             "--log-level",
-            "warn",
+            "warn,switchyard::access=info",
         ],
         None,
         work.file(&format!("gateway-{i}.stderr")),

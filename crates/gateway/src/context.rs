@@ -9,6 +9,17 @@ use std::{
 use switchyard_analytics::CacheStatus;
 use switchyard_protocol::{ErrorKind, Usage, WireFormat};
 use switchyard_providers::ProviderSettings;
+use switchyard_router::Decision;
+
+/// The routing headers a client sent: `x-switchyard-tier` pins a router's tier by name,
+/// `x-switchyard-max-cost` caps it by price (USD per million input tokens).
+#[derive(Debug, Clone, Default)]
+pub struct RouteHeaders {
+    /// `x-switchyard-tier`.
+    pub tier: Option<http::HeaderValue>,
+    /// `x-switchyard-max-cost`.
+    pub max_cost: Option<http::HeaderValue>,
+}
 
 /// The request id: the client's `x-request-id` if it sent a sane one, else generated.
 #[derive(Debug, Clone)]
@@ -26,6 +37,12 @@ pub struct RequestContext {
     pub request_id: RequestId,
     /// The route, e.g. `/v1/chat/completions`.
     pub endpoint: &'static str,
+    /// The request's method (for the access log).
+    pub method: http::Method,
+    /// The request's URI as the client sent it (for the access log, which redacts it).
+    pub uri: http::Uri,
+    /// Why a request was refused (a 4xx's message), for the access log.
+    pub refusal: Option<Box<str>>,
     /// Wall-clock time of receipt (for the analytics event).
     pub received_at: SystemTime,
     /// The client key used, if keys are configured.
@@ -40,6 +57,10 @@ pub struct RequestContext {
     pub received: Instant,
     /// The `model` the client sent.
     pub requested_model: Option<Arc<str>>,
+    /// The client's routing headers, if it sent any.
+    pub route_headers: Option<Box<RouteHeaders>>,
+    /// The router's decision, when a router planned the request.
+    pub route: Option<Box<Decision>>,
     /// The alias that served it (or was last tried).
     pub alias: Option<Arc<str>>,
     /// The alias that answered when it is a fallback of the requested one.
@@ -83,6 +104,9 @@ impl RequestContext {
         Self {
             request_id,
             endpoint: "",
+            method: http::Method::GET,
+            uri: http::Uri::default(),
+            refusal: None,
             received_at: SystemTime::now(),
             client_key: None,
             input_bytes: 0,
@@ -90,6 +114,8 @@ impl RequestContext {
             client_format,
             received,
             requested_model: None,
+            route_headers: None,
+            route: None,
             alias: None,
             fallback: None,
             provider: None,
@@ -116,11 +142,21 @@ impl RequestContext {
         self.upstream_model = Some(model.clone());
     }
 
-    /// Fills what the request's own parts say: endpoint, client key, body size.
+    /// Fills what the request's own parts say: endpoint, method, URI, client key, trace parent.
     pub fn from_parts(&mut self, endpoint: &'static str, parts: &http::request::Parts) {
         self.endpoint = endpoint;
+        self.method = parts.method.clone();
+        self.uri = parts.uri.clone();
         self.client_key = parts.extensions.get::<ClientKey>().map(|k| k.0);
         self.traceparent = parts.headers.get("traceparent").cloned();
+        let tier = parts.headers.get("x-switchyard-tier");
+        let max_cost = parts.headers.get("x-switchyard-max-cost");
+        if tier.is_some() || max_cost.is_some() {
+            self.route_headers = Some(Box::new(RouteHeaders {
+                tier: tier.cloned(),
+                max_cost: max_cost.cloned(),
+            }));
+        }
     }
 
     /// Time spent in the gateway itself so far: total minus upstream waits.

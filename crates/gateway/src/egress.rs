@@ -3,6 +3,7 @@
 //! complete (for streams, when the relay ends).
 
 use crate::{
+    access_log::RecordedByPipeline,
     context::RequestContext,
     error::{error_response, GatewayError},
     pipeline::{observe, Answer, EventSource, StreamAnswer},
@@ -13,37 +14,63 @@ use axum::{body::Body, response::Response};
 use bytes::Bytes;
 use http::{header, HeaderValue};
 use std::{convert::Infallible, sync::Arc};
-use switchyard_analytics::CacheStatus;
-use switchyard_protocol::{codec, codec::AnyStreamEncoder, BlockDelta, ErrorKind, StreamEvent};
+use switchyard_analytics::{estimate_usage, CacheStatus};
+use switchyard_protocol::{
+    codec, codec::AnyStreamEncoder, responses::Echo, BlockDelta, ErrorKind, StreamEvent,
+};
 
 /// Bytes of SSE gathered into one body chunk at most.
 const COALESCE_LIMIT: usize = 16 * 1024;
 
+/// The SSE comment written when a stream has been silent for `server.stream_keepalive`:
+/// every SSE parser skips comments, and the client (Codex gives up after 300 s without an
+/// event) and proxies in between see the connection alive while a model thinks.
+const KEEP_ALIVE: &[u8] = b": keep-alive\n\n";
+
 /// The response for the pipeline's `result`, recording the request when it is complete.
 pub fn respond(
     state: Arc<AppState>,
+    ctx: RequestContext,
+    result: Result<Answer, GatewayError>,
+) -> Response {
+    respond_echoing(state, ctx, result, None)
+}
+
+/// [`respond`] for a Responses client, whose answer repeats its request (`echo`).
+pub fn respond_echoing(
+    state: Arc<AppState>,
     mut ctx: RequestContext,
     result: Result<Answer, GatewayError>,
+    echo: Option<Echo>,
 ) -> Response {
     let format = ctx.client_format;
     let response = match result {
-        Ok(Answer::Stream(answer)) => match AnyStreamEncoder::new(format, answer.include_usage) {
-            Ok(encoder) => return stream(state, ctx, answer, encoder),
-            Err(e) => error_response(format, &GatewayError::from(e), &mut ctx),
-        },
-        Ok(Answer::Complete(resp)) => match codec::encode_response(format, &resp) {
-            Ok(body) => {
-                ctx.output_bytes = body.len() as u64;
-                json_response(body)
+        Ok(Answer::Stream(answer)) => {
+            match AnyStreamEncoder::echoing(format, answer.include_usage, echo) {
+                Ok(encoder) => {
+                    // The body's size stands in for the input tokens at the stream's start
+                    // until the upstream reports its count (see `with_input_estimate`).
+                    let estimate = estimate_usage(ctx.input_bytes, 0).input_tokens;
+                    return stream(state, ctx, answer, encoder.with_input_estimate(estimate));
+                }
+                Err(e) => error_response(format, &GatewayError::from(e), &mut ctx),
             }
-            Err(e) => {
-                let err = GatewayError::new(
-                    ErrorKind::Internal,
-                    format!("cannot encode the answer: {e}"),
-                );
-                error_response(format, &err, &mut ctx)
+        }
+        Ok(Answer::Complete(resp)) => {
+            match codec::encode_response_echoing(format, &resp, echo.as_ref()) {
+                Ok(body) => {
+                    ctx.output_bytes = body.len() as u64;
+                    json_response(body)
+                }
+                Err(e) => {
+                    let err = GatewayError::new(
+                        ErrorKind::Internal,
+                        format!("cannot encode the answer: {e}"),
+                    );
+                    error_response(format, &err, &mut ctx)
+                }
             }
-        },
+        }
         Ok(Answer::Json { body, estimated }) => {
             let mut response = json_response(body);
             if estimated {
@@ -72,6 +99,7 @@ pub(crate) fn json_response(body: impl Into<Body>) -> Response {
 /// (streams do both in their relay instead).
 fn finish(state: &AppState, ctx: &mut RequestContext, mut response: Response) -> Response {
     respond_headers(ctx, &mut response);
+    response.extensions_mut().insert(RecordedByPipeline);
     observe::request_finished(state, ctx);
     response
 }
@@ -92,6 +120,11 @@ fn respond_headers(ctx: &RequestContext, response: &mut Response) {
     if let Some(fallback) = &ctx.fallback {
         if let Ok(v) = HeaderValue::from_str(fallback) {
             headers.insert("x-switchyard-fallback", v);
+        }
+    }
+    if let Some(route) = &ctx.route {
+        if let Ok(v) = HeaderValue::from_str(&route.header_value()) {
+            headers.insert("x-switchyard-route", v);
         }
     }
     if ctx.attempts > 0 {
@@ -123,6 +156,7 @@ fn stream(
 ) -> Response {
     let mut response = Response::new(Body::empty());
     respond_headers(&ctx, &mut response);
+    response.extensions_mut().insert(RecordedByPipeline);
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
@@ -258,7 +292,18 @@ impl Relay {
             return None;
         }
         let mut out = Vec::with_capacity(512);
-        let next = self.answer.source.next().await;
+        let next = match &self.answer.source {
+            // A replay is always ready: no timer.
+            EventSource::Replay(_) => self.answer.source.next().await,
+            // Waiting is cancel-safe: an event leaves the source only when it is returned.
+            EventSource::Live(_) => {
+                let keepalive = self.state.config.server.stream_keepalive;
+                match tokio::time::timeout(keepalive, self.answer.source.next()).await {
+                    Ok(next) => next,
+                    Err(_) => return Some(Bytes::from_static(KEEP_ALIVE)),
+                }
+            }
+        };
         self.handle(next, &mut out);
         // An upstream's events reach this task one at a time through the HTTP client's
         // body channel, filled by the connection's own task: when none is ready, let that

@@ -56,6 +56,9 @@ pub fn error_response(
 ) -> Response {
     ctx.status = err.error.kind.status();
     ctx.error = Some(err.error.kind);
+    if (400..500).contains(&ctx.status) {
+        ctx.refusal = Some(err.error.message.as_str().into());
+    }
     let mut response = error_body(format, &err.error).into_response();
     if let Some(after) = err.retry_after {
         // Whole seconds, rounded up: a client that waits less would be refused again.

@@ -2,6 +2,7 @@
 //! (decode -> plan -> cache -> execute with failover -> validate -> encode -> observe); see
 //! [`pipeline`] and `docs/architecture.md`.
 
+pub mod access_log;
 mod app;
 pub mod config;
 pub mod context;
@@ -11,6 +12,7 @@ mod middleware;
 pub mod pipeline;
 pub mod resilience;
 pub mod routes;
+mod server;
 pub mod state;
 pub mod telemetry;
 pub mod transcript;

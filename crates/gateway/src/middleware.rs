@@ -1,6 +1,7 @@
 //! Tower middleware (as axum `from_fn` layers): request ids and client authentication.
 
 use crate::{
+    access_log::Refusal,
     context::{ClientKey, RequestId},
     error::error_body,
     routes::format_of,
@@ -80,7 +81,10 @@ pub async fn authenticate(
         "missing API key: send `Authorization: Bearer <key>` or `x-api-key: <key>`"
     };
     let err = ApiError::new(ErrorKind::Authentication, message).with_code("invalid_api_key");
-    error_body(format_of(request.headers(), request.uri()), &err).into_response()
+    refused(
+        error_body(format_of(request.headers(), request.uri()), &err).into_response(),
+        message,
+    )
 }
 
 /// The key a client presents: `Authorization: Bearer KEY` or `x-api-key: KEY`.
@@ -125,7 +129,17 @@ pub async fn authenticate_admin(
         ErrorKind::Authentication,
         "this endpoint needs the admin key (server.admin_key) as `Authorization: Bearer <key>`",
     );
-    error_body(switchyard_protocol::WireFormat::OpenAiChat, &err).into_response()
+    let message = err.message.clone();
+    refused(
+        error_body(switchyard_protocol::WireFormat::OpenAiChat, &err).into_response(),
+        &message,
+    )
+}
+
+/// `response` with its refusal's reason attached for the access log.
+fn refused(mut response: Response, reason: &str) -> Response {
+    response.extensions_mut().insert(Refusal(reason.into()));
+    response
 }
 
 /// Compares without an early exit, so timing does not reveal how much of a key matched.

@@ -3,6 +3,7 @@
 
 use crate::config::{CacheConfig, EmbedderChoice};
 use crate::{
+    access_log::AccessLogWriter,
     config::{Config, Price, RoutePolicy},
     resilience::DeploymentHealth,
     telemetry::Telemetry,
@@ -17,6 +18,7 @@ use switchyard_cache::{
     CacheSettings, ResponseCache, SemanticSettings,
 };
 use switchyard_providers::{Provider, Timeouts};
+use switchyard_router::{Model, Router, Tier};
 
 /// One place a request can be served: a provider and its upstream model.
 #[derive(Debug, Clone)]
@@ -78,6 +80,8 @@ pub struct AppState {
     pub routes: HashMap<String, Arc<ModelRoute>>,
     /// (prefix, provider index) for names that are not aliases.
     pub passthrough: Vec<(String, usize)>,
+    /// Routers by name (`[routers.NAME]`), each with its tiers' aliases and prices.
+    pub routers: HashMap<String, Arc<Router>>,
     /// Deployment health; pass-through names add entries as they are first used.
     health: RwLock<HealthMap>,
     /// Request events, metrics and the dashboard's data.
@@ -88,6 +92,8 @@ pub struct AppState {
     pub telemetry: Option<Telemetry>,
     /// The response cache, when `[cache]` (or an alias) enables it.
     pub cache: Option<ResponseCache>,
+    /// The access log's writer, unless `server.access_log = false`.
+    pub access_log: Option<AccessLogWriter>,
 }
 
 impl AppState {
@@ -169,6 +175,7 @@ impl AppState {
         for rule in &config.passthrough {
             passthrough.push((rule.prefix.clone(), index(&rule.provider)?));
         }
+        let routers = Self::routers_of(&config)?;
         let telemetry = match &config.telemetry {
             Some(t) => Some(Telemetry::start(t, &providers)?),
             None => None,
@@ -183,17 +190,66 @@ impl AppState {
             true => Some(ResponseCache::new(&cache_settings(&config.cache)?)),
             false => None,
         };
+        let access_log = if config.server.access_log {
+            AccessLogWriter::start()
+        } else {
+            None
+        };
         Ok(Arc::new(Self {
             cache,
             config,
             providers,
             routes,
             passthrough,
+            routers,
             health: RwLock::new(health),
             analytics,
             key_hashes,
             telemetry,
+            access_log,
         }))
+    }
+
+    /// The routers of `config` with the shipped classifier; each tier's price is its
+    /// alias's first deployment's, as configured or else from the built-in price table
+    /// (what the cost cap and `router eval` compare).
+    pub fn routers_of(config: &Config) -> Result<HashMap<String, Arc<Router>>, String> {
+        if config.routers.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let model = Arc::new(Model::shipped().map_err(|e| format!("router weights: {e}"))?);
+        let prices = Self::price_table(config);
+        switchyard_router::warm_up();
+        let mut out = HashMap::with_capacity(config.routers.len());
+        for r in &config.routers {
+            let tiers = r
+                .tiers
+                .iter()
+                .map(|(name, alias)| {
+                    let price = config
+                        .models
+                        .iter()
+                        .find(|m| m.alias == *alias)
+                        .and_then(|m| m.deployments.first())
+                        .and_then(|d| prices.lookup(Some(&d.provider), &d.model));
+                    Tier {
+                        name: Arc::from(name.as_str()),
+                        alias: Arc::from(alias.as_str()),
+                        input_per_mtok: price.map(|p| p.input),
+                        output_per_mtok: price.map(|p| p.output),
+                    }
+                })
+                .collect();
+            let router = Router {
+                name: Arc::from(r.name.as_str()),
+                tiers,
+                thresholds: r.thresholds.clone(),
+                rules: r.rules.clone(),
+                model: model.clone(),
+            };
+            out.insert(r.name.clone(), Arc::new(router));
+        }
+        Ok(out)
     }
 
     /// The provider at `index` (indexes come from this state, so they are valid).

@@ -16,8 +16,13 @@ pub(crate) fn prompt(body: &Value) -> Prompt {
         .and_then(|m| m.iter().rev().find(is_user))
         .map(|m| content_text(m.get("content")))
         .unwrap_or_default();
+    // Mid-conversation system messages (Claude Code) may follow the tool result.
     let tool_result = messages
-        .and_then(|m| m.last())
+        .and_then(|m| {
+            m.iter()
+                .rev()
+                .find(|m| m.get("role").and_then(Value::as_str) != Some("system"))
+        })
         .filter(is_user)
         .and_then(|m| m.get("content"))
         .and_then(Value::as_array)
@@ -28,14 +33,19 @@ pub(crate) fn prompt(body: &Value) -> Prompt {
                 .find(|b| b.get("type").and_then(Value::as_str) == Some("tool_result"))
         })
         .map(|b| content_text(b.get("content")));
-    let first_tool = body
+    let tools = body
         .get("tools")
         .and_then(Value::as_array)
-        .and_then(|t| t.first())
-        .and_then(|t| {
-            let name = t.get("name").and_then(Value::as_str)?;
-            Some(ToolSpec::from_schema(name, t.get("input_schema")))
-        });
+        .map(|tools| {
+            tools
+                .iter()
+                .filter_map(|t| {
+                    let name = t.get("name").and_then(Value::as_str)?;
+                    Some(ToolSpec::from_schema(name, t.get("input_schema")))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     Prompt {
         model: body
             .get("model")
@@ -46,7 +56,9 @@ pub(crate) fn prompt(body: &Value) -> Prompt {
         include_usage: false,
         last_user_text,
         tool_result,
-        first_tool,
+        tools,
+        system_text: content_text(body.get("system")),
+        json_schema: body.pointer("/output_config/format/schema").cloned(),
         prompt_tokens: body.get("system").map_or(0, prompt_words)
             + body.get("messages").map_or(0, prompt_words),
     }

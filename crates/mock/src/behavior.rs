@@ -36,6 +36,11 @@ pub struct MockBehavior {
     /// call to the first tool; when the last message is a tool result, answer
     /// `Tool result received: <first 64 chars of it>`.
     pub tool_call_when_tools: bool,
+    /// Answer like an assistant, for `switchyard serve`'s demo mode: plain text with a code
+    /// block in the language asked for, JSON matching a requested schema, and a tool call
+    /// only when the user asks for what a tool does (write, read or run something), with
+    /// arguments valid for its schema. Overrides `tool_call_when_tools` and `response_text`.
+    pub demo: bool,
     /// Seed of the deterministic generator that decides which requests a
     /// [`Fault::Status`] with a `rate` below 1 hits.
     pub seed: u64,
@@ -51,6 +56,7 @@ impl Default for MockBehavior {
             chunk_words: 1,
             fault: Fault::None,
             tool_call_when_tools: true,
+            demo: false,
             seed: 0x5EED_0F57_17C4_u64,
         }
     }

@@ -74,31 +74,43 @@ pub(crate) fn prompt(body: &Value, model: &str, method: Method) -> Prompt {
                 .find_map(|k| response.get(k).and_then(Value::as_str))
                 .map_or_else(|| response.to_string(), str::to_owned)
         });
-    let first_tool = body
+    let tools = body
         .get("tools")
         .and_then(Value::as_array)
-        .and_then(|tools| {
-            tools.iter().find_map(|t| {
-                field(t, "functionDeclarations", "function_declarations")
-                    .and_then(Value::as_array)
-                    .and_then(|d| d.first())
-            })
+        .map(|tools| {
+            tools
+                .iter()
+                .filter_map(|t| {
+                    field(t, "functionDeclarations", "function_declarations")
+                        .and_then(Value::as_array)
+                })
+                .flatten()
+                .filter_map(|decl| {
+                    let name = decl.get("name").and_then(Value::as_str)?;
+                    let schema = decl
+                        .get("parameters")
+                        .or_else(|| field(decl, "parametersJsonSchema", "parameters_json_schema"));
+                    Some(ToolSpec::from_schema(name, schema))
+                })
+                .collect()
         })
-        .and_then(|decl| {
-            let name = decl.get("name").and_then(Value::as_str)?;
-            let schema = decl
-                .get("parameters")
-                .or_else(|| field(decl, "parametersJsonSchema", "parameters_json_schema"));
-            Some(ToolSpec::from_schema(name, schema))
-        });
+        .unwrap_or_default();
     let system = field(body, "systemInstruction", "system_instruction");
+    let generation = field(body, "generationConfig", "generation_config");
+    let json_schema = generation.and_then(|g| {
+        field(g, "responseJsonSchema", "response_json_schema")
+            .or_else(|| field(g, "responseSchema", "response_schema"))
+            .cloned()
+    });
     Prompt {
         model: model.to_owned(),
         stream: method == Method::StreamGenerate,
         include_usage: false,
         last_user_text,
         tool_result,
-        first_tool,
+        tools,
+        system_text: system.map(parts_text).unwrap_or_default(),
+        json_schema,
         prompt_tokens: body.get("contents").map_or(0, prompt_words)
             + system.map_or(0, prompt_words),
     }
@@ -223,7 +235,7 @@ mod tests {
         let p = prompt(&body, "g", Method::Generate);
         assert_eq!(p.last_user_text, "read it");
         assert_eq!(p.tool_result.as_deref(), Some(r#"{"ok":1}"#));
-        assert_eq!(p.first_tool.unwrap().required, vec!["path".to_owned()]);
+        assert_eq!(p.tools[0].required, vec!["path".to_owned()]);
         assert_eq!(p.prompt_tokens, 4);
     }
 }

@@ -1,6 +1,6 @@
 //! `switchyard-mock`: a programmable fake LLM provider.
 //!
-//! It speaks the OpenAI chat completions (and Azure OpenAI), Anthropic Messages and Gemini
+//! It speaks the OpenAI chat completions (and Azure OpenAI), OpenAI Responses, Anthropic Messages and Gemini
 //! `generateContent` wire formats plus OpenAI embeddings, streamed or not, and writes their
 //! JSON itself, independently of Switchyard's protocol crate, so that it checks the
 //! gateway's codecs rather than mirroring them. Latency, time to first token, token pace
@@ -27,7 +27,7 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Endpoints: `POST /v1/chat/completions`,
+//! Endpoints: `POST /v1/chat/completions`, `POST /v1/responses`,
 //! `POST /openai/deployments/{deployment}/chat/completions?api-version=...`,
 //! `POST /v1/messages`, `POST /v1beta/models/{model}:generateContent`,
 //! `POST /v1beta/models/{model}:streamGenerateContent?alt=sse`, `POST /v1/embeddings`,
@@ -38,9 +38,11 @@
 
 mod anthropic;
 mod behavior;
+mod demo;
 mod gemini;
 mod openai;
 mod reply;
+mod responses;
 mod routes;
 mod server;
 mod shared;

@@ -22,14 +22,34 @@ pub(crate) fn prompt(body: &Value, default_model: &str) -> Prompt {
         .and_then(|m| m.last())
         .filter(|m| m.get("role").and_then(Value::as_str) == Some("tool"))
         .map(|m| content_text(m.get("content")));
-    let first_tool = body
+    let tools = body
         .get("tools")
         .and_then(Value::as_array)
-        .and_then(|t| t.iter().find_map(|t| t.get("function")))
-        .and_then(|f| {
-            let name = f.get("name").and_then(Value::as_str)?;
-            Some(ToolSpec::from_schema(name, f.get("parameters")))
-        });
+        .map(|tools| {
+            tools
+                .iter()
+                .filter_map(|t| t.get("function"))
+                .filter_map(|f| {
+                    let name = f.get("name").and_then(Value::as_str)?;
+                    Some(ToolSpec::from_schema(name, f.get("parameters")))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let system_text = messages
+        .map(|m| {
+            m.iter()
+                .filter(|m| {
+                    matches!(
+                        m.get("role").and_then(Value::as_str),
+                        Some("system" | "developer")
+                    )
+                })
+                .map(|m| content_text(m.get("content")))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default();
     Prompt {
         model: body
             .get("model")
@@ -43,7 +63,9 @@ pub(crate) fn prompt(body: &Value, default_model: &str) -> Prompt {
             == Some(true),
         last_user_text,
         tool_result,
-        first_tool,
+        tools,
+        system_text,
+        json_schema: body.pointer("/response_format/json_schema/schema").cloned(),
         prompt_tokens: body.get("messages").map_or(0, prompt_words),
     }
 }

@@ -29,20 +29,27 @@ pub(crate) struct Prompt {
     pub(crate) last_user_text: String,
     /// Set when the last message is a tool result: its text.
     pub(crate) tool_result: Option<String>,
-    pub(crate) first_tool: Option<ToolSpec>,
+    /// The function tools offered, in order.
+    pub(crate) tools: Vec<ToolSpec>,
+    /// The system prompt's text (demo answers look for the working directory in it).
+    pub(crate) system_text: String,
+    /// The JSON schema of a structured output the request asks for, if any.
+    pub(crate) json_schema: Option<Value>,
     pub(crate) prompt_tokens: u64,
 }
 
-/// The first tool a request offers.
+/// A function tool a request offers.
 #[derive(Debug)]
 pub(crate) struct ToolSpec {
     pub(crate) name: String,
     /// `required` property names of its parameter schema.
     pub(crate) required: Vec<String>,
+    /// Its parameter schema (`Null` when it has none).
+    pub(crate) schema: Value,
 }
 
 impl ToolSpec {
-    /// Name and required properties from a JSON schema (missing parts mean none).
+    /// Name, required properties and schema from a JSON schema (missing parts mean none).
     pub(crate) fn from_schema(name: &str, schema: Option<&Value>) -> Self {
         let required = schema
             .and_then(|s| s.get("required"))
@@ -57,6 +64,7 @@ impl ToolSpec {
         Self {
             name: name.to_owned(),
             required,
+            schema: schema.cloned().unwrap_or(Value::Null),
         }
     }
 }
@@ -116,6 +124,9 @@ impl Reply {
 }
 
 fn choose_answer(p: &Prompt, b: &MockBehavior) -> Answer {
+    if b.demo {
+        return crate::demo::answer(p);
+    }
     if b.tool_call_when_tools {
         if let Some(result) = &p.tool_result {
             return Answer::Text(format!(
@@ -123,7 +134,7 @@ fn choose_answer(p: &Prompt, b: &MockBehavior) -> Answer {
                 first_chars(result, ECHO_CHARS)
             ));
         }
-        if let Some(tool) = &p.first_tool {
+        if let Some(tool) = p.tools.first() {
             let input: Map<String, Value> = tool
                 .required
                 .iter()
@@ -472,10 +483,10 @@ mod tests {
             Answer::Text(t) => assert_eq!(t, format!("Mock answer to: {}", "x".repeat(64))),
             other => panic!("{other:?}"),
         }
-        p.first_tool = Some(ToolSpec::from_schema(
+        p.tools = vec![ToolSpec::from_schema(
             "read",
             Some(&serde_json::json!({"required":["path","mode"]})),
-        ));
+        )];
         match choose_answer(&p, &b) {
             Answer::ToolCall {
                 name, arguments, ..

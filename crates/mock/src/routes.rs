@@ -19,7 +19,7 @@ use crate::behavior::{Family, Fault, MockBehavior, UnknownFamily};
 use crate::gemini::{self, Method as GeminiMethod};
 use crate::reply::{json, json_answer, stream_answer, Reply};
 use crate::shared::{DropConnection, Shared};
-use crate::{anthropic, openai};
+use crate::{anthropic, openai, responses};
 
 /// Request bodies up to this size are read (prompts with whole files in them are normal).
 const BODY_LIMIT: usize = 64 * 1024 * 1024;
@@ -28,6 +28,7 @@ const BODY_LIMIT: usize = 64 * 1024 * 1024;
 pub(crate) fn app(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/v1/chat/completions", post(openai_chat))
+        .route("/v1/responses", post(openai_responses))
         .route(
             "/openai/deployments/{deployment}/chat/completions",
             post(azure_chat),
@@ -70,6 +71,7 @@ fn control_routes() -> Router<Arc<Shared>> {
 /// Which wire format a provider request speaks.
 enum Wire {
     OpenAi,
+    Responses,
     Azure { deployment: String },
     Anthropic,
     Gemini { segment: String },
@@ -90,6 +92,15 @@ async fn openai_chat(
     body: Bytes,
 ) -> Response {
     serve(s, Family::OpenAi, Wire::OpenAi, &uri, &headers, body).await
+}
+
+async fn openai_responses(
+    State(s): State<Arc<Shared>>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    serve(s, Family::OpenAi, Wire::Responses, &uri, &headers, body).await
 }
 
 async fn azure_chat(
@@ -281,6 +292,20 @@ fn answer(
                 stream_answer(s, b, openai::stream(&reply, include_usage), SSE)
             } else {
                 json_answer(s, b, &openai::completion(&reply))
+            }
+        }
+        Wire::Responses => {
+            let (prompt, custom) = responses::prompt(request);
+            let shape = responses::Shape {
+                custom,
+                reasoning: responses::reasoning(request),
+            };
+            let stream = prompt.stream;
+            let reply = Reply::new(s, prompt, b);
+            if stream {
+                stream_answer(s, b, responses::stream(&reply, &shape), SSE)
+            } else {
+                json_answer(s, b, &responses::complete(&reply, &shape))
             }
         }
         Wire::Anthropic => {

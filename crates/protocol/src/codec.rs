@@ -2,14 +2,15 @@
 //! formats themselves.
 
 use crate::{
-    anthropic, gemini, openai, ApiError, ChatRequest, ChatResponse, CodecError, SseEvent,
-    StreamEvent, WireFormat,
+    anthropic, gemini, openai, responses, ApiError, ChatRequest, ChatResponse, CodecError,
+    SseEvent, StreamEvent, WireFormat,
 };
 
 /// Decodes a client request in `format`.
 pub fn decode_request(format: WireFormat, body: &[u8]) -> Result<ChatRequest, CodecError> {
     match format {
         WireFormat::OpenAiChat => openai::decode_request(body),
+        WireFormat::OpenAiResponses => responses::decode_request(body),
         WireFormat::Anthropic => anthropic::decode_request(body),
         WireFormat::Gemini => Err(CodecError::new(
             "the Gemini format is spoken to upstreams only, not accepted from clients",
@@ -19,8 +20,23 @@ pub fn decode_request(format: WireFormat, body: &[u8]) -> Result<ChatRequest, Co
 
 /// Encodes a complete answer for a client of `format`.
 pub fn encode_response(format: WireFormat, resp: &ChatResponse) -> Result<Vec<u8>, CodecError> {
+    encode_response_echoing(format, resp, None)
+}
+
+/// Encodes a complete answer for a client of `format`, with the [`responses::Echo`] of its
+/// request when it is a Responses client: that answer repeats its request and needs to know
+/// its freeform tools.
+pub fn encode_response_echoing(
+    format: WireFormat,
+    resp: &ChatResponse,
+    echo: Option<&responses::Echo>,
+) -> Result<Vec<u8>, CodecError> {
     match format {
         WireFormat::OpenAiChat => openai::encode_response(resp),
+        WireFormat::OpenAiResponses => match echo {
+            Some(echo) => responses::encode_response_to(resp, echo),
+            None => responses::encode_response(resp),
+        },
         WireFormat::Anthropic => anthropic::encode_response(resp),
         WireFormat::Gemini => Err(CodecError::new(
             "Gemini responses are not served to clients",
@@ -32,6 +48,7 @@ pub fn encode_response(format: WireFormat, resp: &ChatResponse) -> Result<Vec<u8
 pub fn decode_response(format: WireFormat, body: &[u8]) -> Result<ChatResponse, CodecError> {
     match format {
         WireFormat::OpenAiChat => openai::decode_response(body),
+        WireFormat::OpenAiResponses => responses::decode_response(body),
         WireFormat::Anthropic => anthropic::decode_response(body),
         WireFormat::Gemini => gemini::decode_response(body),
     }
@@ -40,7 +57,7 @@ pub fn decode_response(format: WireFormat, body: &[u8]) -> Result<ChatResponse, 
 /// Encodes a gateway error for a client of `format`.
 pub fn encode_error(format: WireFormat, err: &ApiError) -> Vec<u8> {
     match format {
-        WireFormat::OpenAiChat => openai::encode_error(err),
+        WireFormat::OpenAiChat | WireFormat::OpenAiResponses => openai::encode_error(err),
         WireFormat::Anthropic => anthropic::encode_error(err),
         WireFormat::Gemini => gemini::encode_error(err),
     }
@@ -49,7 +66,7 @@ pub fn encode_error(format: WireFormat, err: &ApiError) -> Vec<u8> {
 /// Reads an upstream error body of `format`: (type, message).
 pub fn decode_error(format: WireFormat, body: &[u8]) -> Option<(String, String)> {
     match format {
-        WireFormat::OpenAiChat => openai::decode_error(body),
+        WireFormat::OpenAiChat | WireFormat::OpenAiResponses => openai::decode_error(body),
         WireFormat::Anthropic => anthropic::decode_error(body),
         WireFormat::Gemini => gemini::decode_error(body),
     }
@@ -60,6 +77,8 @@ pub fn decode_error(format: WireFormat, body: &[u8]) -> Option<(String, String)>
 pub enum AnyStreamDecoder {
     /// OpenAI chat chunks.
     OpenAi(openai::StreamDecoder),
+    /// OpenAI Responses events.
+    Responses(responses::StreamDecoder),
     /// Anthropic message events.
     Anthropic(anthropic::StreamDecoder),
     /// Gemini response chunks.
@@ -71,6 +90,7 @@ impl AnyStreamDecoder {
     pub fn new(format: WireFormat) -> Self {
         match format {
             WireFormat::OpenAiChat => Self::OpenAi(openai::StreamDecoder::new()),
+            WireFormat::OpenAiResponses => Self::Responses(responses::StreamDecoder::new()),
             WireFormat::Anthropic => Self::Anthropic(anthropic::StreamDecoder::new()),
             WireFormat::Gemini => Self::Gemini(gemini::StreamDecoder::new()),
         }
@@ -84,6 +104,7 @@ impl AnyStreamDecoder {
     ) -> Result<(), CodecError> {
         match self {
             Self::OpenAi(d) => d.decode(event, out),
+            Self::Responses(d) => d.decode(event, out),
             Self::Anthropic(d) => d.decode(event, out),
             Self::Gemini(d) => d.decode(event, out),
         }
@@ -93,6 +114,7 @@ impl AnyStreamDecoder {
     pub fn is_complete(&self) -> bool {
         match self {
             Self::OpenAi(d) => d.is_complete(),
+            Self::Responses(d) => d.is_complete(),
             Self::Anthropic(d) => d.is_complete(),
             Self::Gemini(d) => d.is_complete(),
         }
@@ -104,6 +126,8 @@ impl AnyStreamDecoder {
 pub enum AnyStreamEncoder {
     /// OpenAI chat chunks.
     OpenAi(openai::StreamEncoder),
+    /// OpenAI Responses events.
+    Responses(Box<responses::StreamEncoder>),
     /// Anthropic message events.
     Anthropic(anthropic::StreamEncoder),
 }
@@ -111,8 +135,22 @@ pub enum AnyStreamEncoder {
 impl AnyStreamEncoder {
     /// A fresh encoder for a client of `format`, or an error for formats not served.
     pub fn new(format: WireFormat, include_usage: bool) -> Result<Self, CodecError> {
+        Self::echoing(format, include_usage, None)
+    }
+
+    /// A fresh encoder for a client of `format`, with the echo of its request when it is a
+    /// Responses client (see [`encode_response_echoing`]).
+    pub fn echoing(
+        format: WireFormat,
+        include_usage: bool,
+        echo: Option<responses::Echo>,
+    ) -> Result<Self, CodecError> {
         match format {
             WireFormat::OpenAiChat => Ok(Self::OpenAi(openai::StreamEncoder::new(include_usage))),
+            WireFormat::OpenAiResponses => Ok(Self::Responses(Box::new(match echo {
+                Some(echo) => responses::StreamEncoder::for_request(echo),
+                None => responses::StreamEncoder::new(include_usage),
+            }))),
             WireFormat::Anthropic => Ok(Self::Anthropic(anthropic::StreamEncoder::new(
                 include_usage,
             ))),
@@ -120,10 +158,21 @@ impl AnyStreamEncoder {
         }
     }
 
+    /// Sets the input tokens reported at the start of a stream whose upstream reports its
+    /// count only at the end (used by formats that report input usage up front: Anthropic).
+    #[must_use]
+    pub fn with_input_estimate(self, input_tokens: u64) -> Self {
+        match self {
+            Self::Anthropic(e) => Self::Anthropic(e.with_input_estimate(input_tokens)),
+            other => other,
+        }
+    }
+
     /// Appends the SSE frames for `event`.
     pub fn encode(&mut self, event: &StreamEvent, out: &mut Vec<u8>) -> Result<(), CodecError> {
         match self {
             Self::OpenAi(e) => e.encode(event, out),
+            Self::Responses(e) => e.encode(event, out),
             Self::Anthropic(e) => e.encode(event, out),
         }
     }
@@ -132,6 +181,7 @@ impl AnyStreamEncoder {
     pub fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), CodecError> {
         match self {
             Self::OpenAi(e) => e.finish(out),
+            Self::Responses(e) => e.finish(out),
             Self::Anthropic(e) => e.finish(out),
         }
     }

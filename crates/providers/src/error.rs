@@ -52,7 +52,8 @@ pub enum ProviderError {
         status: u16,
         /// Upstream error type, when its body said.
         error_type: Option<String>,
-        /// Upstream message (already free of our keys: it is the upstream's own text).
+        /// Upstream message (the upstream's own text: free of credentials only once
+        /// [`ProviderError::redacted`], which every error leaving a provider has been).
         message: String,
         /// `Retry-After` / `retry-after-ms` from upstream.
         retry_after: Option<Duration>,
@@ -102,6 +103,35 @@ impl ProviderError {
             message,
             retry_after: None,
         }
+    }
+
+    /// The error with every piece of upstream-supplied text passed through `redactor`
+    /// (upstreams echo the credentials they received). Provider names and phases are the
+    /// gateway's own and left as they are.
+    pub fn redacted(mut self, redactor: &crate::Redactor) -> Self {
+        match &mut self {
+            Self::Status {
+                error_type,
+                message,
+                ..
+            } => {
+                redactor.redact_in_place(message);
+                if let Some(t) = error_type {
+                    redactor.redact_in_place(t);
+                }
+            }
+            Self::Connect { message, .. } | Self::Transport { message, .. } => {
+                redactor.redact_in_place(message);
+            }
+            Self::Encode { source, .. } | Self::Decode { source, .. } => {
+                redactor.redact_in_place(&mut source.message);
+                if let Some(p) = &mut source.param {
+                    redactor.redact_in_place(p);
+                }
+            }
+            Self::Timeout { .. } | Self::Unsupported { .. } => {}
+        }
+        self
     }
 
     /// Whose fault this is.

@@ -59,15 +59,16 @@ pub(crate) fn encode_error(
     }
 }
 
-/// Sends `request` and waits for the response headers, within the first-byte timeout.
+/// Sends `request` and waits for the response headers, within the first-byte limit.
 /// Error statuses are read and returned as [`ProviderError::Status`].
 pub(crate) async fn send(
     settings: &ProviderSettings,
     format: WireFormat,
     request: reqwest::RequestBuilder,
-    limit: Duration,
+    first_byte: FirstByte,
 ) -> Result<reqwest::Response, ProviderError> {
-    let response = match tokio::time::timeout(limit, request.send()).await {
+    let limit = first_byte.limit;
+    let response = match tokio::time::timeout_at(first_byte.deadline, request.send()).await {
         Err(_) => {
             return Err(ProviderError::Timeout {
                 provider: settings.name.clone(),
@@ -114,6 +115,103 @@ pub(crate) async fn read_body(
         }),
         Ok(Err(e)) => Err(transport_error(settings, &e)),
         Ok(Ok(b)) => Ok(b),
+    }
+}
+
+/// Reads a whole non-streamed answer: its first content byte by `first_byte_deadline`, all
+/// of it within `total`. Leading whitespace and SSE comment lines (`: keep-alive`, which some
+/// OpenAI-compatible servers send while a model works) are not content: they neither
+/// satisfy the first-byte deadline nor reach the decoder.
+pub(crate) async fn read_content(
+    settings: &ProviderSettings,
+    response: reqwest::Response,
+    first_byte: FirstByte,
+    total: Duration,
+) -> Result<Bytes, ProviderError> {
+    use futures_util::StreamExt as _;
+    let total_deadline = tokio::time::Instant::now() + total;
+    // Most answers arrive in one chunk, which is returned as it is; only a body in several
+    // chunks is copied into one buffer (sized by `content-length`, within reason).
+    let size_hint = response
+        .content_length()
+        .map_or(0, |n| usize::try_from(n.min(8 << 20)).unwrap_or(0));
+    let mut chunks = response.bytes_stream();
+    let mut single: Option<Bytes> = None;
+    let mut joined: Vec<u8> = Vec::new();
+    // Bytes known to be filler so far, and where content starts once it did.
+    let mut filler = 0;
+    let mut content: Option<usize> = None;
+    loop {
+        let (deadline, after, phase) = match content {
+            None if first_byte.deadline < total_deadline => {
+                (first_byte.deadline, first_byte.limit, "first byte")
+            }
+            _ => (total_deadline, total, "total"),
+        };
+        match tokio::time::timeout_at(deadline, chunks.next()).await {
+            Err(_) => {
+                return Err(ProviderError::Timeout {
+                    provider: settings.name.clone(),
+                    after,
+                    phase,
+                })
+            }
+            Ok(None) => break,
+            Ok(Some(Err(e))) => return Err(transport_error(settings, &e)),
+            Ok(Some(Ok(chunk))) => {
+                match single.take() {
+                    None if joined.is_empty() => single = Some(chunk),
+                    None => joined.extend_from_slice(&chunk),
+                    Some(first) => {
+                        joined.reserve(size_hint.max(first.len() + chunk.len()));
+                        joined.extend_from_slice(&first);
+                        joined.extend_from_slice(&chunk);
+                    }
+                }
+                if content.is_none() {
+                    let seen = single.as_deref().unwrap_or(&joined);
+                    content = skip_filler(seen, &mut filler);
+                }
+            }
+        }
+    }
+    let body = single.unwrap_or_else(|| Bytes::from(joined));
+    let start = content.unwrap_or(body.len());
+    Ok(body.slice(start..))
+}
+
+/// A first-byte limit: when it ends, and how long it was (for the error).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FirstByte {
+    /// The request's start plus `limit`.
+    pub deadline: tokio::time::Instant,
+    /// The configured limit.
+    pub limit: Duration,
+}
+
+impl FirstByte {
+    /// A limit of `limit` from now (call it when the request is sent).
+    pub fn from_now(limit: Duration) -> Self {
+        Self {
+            deadline: tokio::time::Instant::now() + limit,
+            limit,
+        }
+    }
+}
+
+/// Advances `*from` past whitespace and complete `:` comment lines; returns where content
+/// starts once a byte of it is there.
+fn skip_filler(body: &[u8], from: &mut usize) -> Option<usize> {
+    loop {
+        match body.get(*from)? {
+            b' ' | b'\t' | b'\r' | b'\n' => *from += 1,
+            b':' => {
+                let rest = body.get(*from..)?;
+                let eol = rest.iter().position(|&b| b == b'\n')?;
+                *from += eol + 1;
+            }
+            _ => return Some(*from),
+        }
     }
 }
 
@@ -209,5 +307,66 @@ mod tests {
         let s = summarize_body(long.as_bytes());
         assert!(s.len() <= 300);
         assert_eq!(summarize_body(b"  "), "no error body");
+    }
+
+    fn response(chunks: Vec<&'static [u8]>, then_hang: bool) -> reqwest::Response {
+        use futures_util::StreamExt as _;
+        let chunks = futures_util::stream::iter(
+            chunks
+                .into_iter()
+                .map(|c| Ok::<_, std::io::Error>(Bytes::from_static(c))),
+        );
+        let body = if then_hang {
+            reqwest::Body::wrap_stream(chunks.chain(futures_util::stream::pending()))
+        } else {
+            reqwest::Body::wrap_stream(chunks)
+        };
+        reqwest::Response::from(::http::Response::new(body))
+    }
+
+    fn settings() -> ProviderSettings {
+        ProviderSettings::new("p", crate::ProviderKind::OpenAi, "http://127.0.0.1:1")
+    }
+
+    #[tokio::test]
+    async fn leading_filler_is_skipped_and_single_chunks_pass_through() {
+        let s = settings();
+        let fb = FirstByte::from_now(Duration::from_secs(5));
+        let r = response(vec![b"{\"a\":1}"], false);
+        let body = read_content(&s, r, fb, Duration::from_secs(5))
+            .await
+            .unwrap();
+        assert_eq!(&body[..], b"{\"a\":1}");
+        let r = response(
+            vec![
+                b"\n: OPENROUTER PROCESSING\n\n  ",
+                b": keep-alive\n",
+                b"{\"a\"",
+                b":1}",
+            ],
+            false,
+        );
+        let body = read_content(&s, r, fb, Duration::from_secs(5))
+            .await
+            .unwrap();
+        assert_eq!(&body[..], b"{\"a\":1}");
+    }
+
+    #[tokio::test]
+    async fn filler_does_not_satisfy_the_first_byte_limit() {
+        let s = settings();
+        let fb = FirstByte::from_now(Duration::from_millis(200));
+        let r = response(vec![b": keep-alive\n", b"\n\n"], true);
+        match read_content(&s, r, fb, Duration::from_secs(30)).await {
+            Err(ProviderError::Timeout { phase, .. }) => assert_eq!(phase, "first byte"),
+            other => panic!("{other:?}"),
+        }
+        // Once content started, only the total limit applies.
+        let fb = FirstByte::from_now(Duration::from_millis(200));
+        let r = response(vec![b"{"], true);
+        match read_content(&s, r, fb, Duration::from_millis(400)).await {
+            Err(ProviderError::Timeout { phase, .. }) => assert_eq!(phase, "total"),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -3,6 +3,11 @@
 //! Each provider kind has one file that knows its URLs, headers and codec; everything else
 //! (pooling, timeouts, error classification, stream decoding) is shared. Dispatch is an enum
 //! over kinds, never a string match.
+//!
+//! This crate is the one place upstream error text and upstream streams come from, so it is
+//! where they are made safe: every error and in-stream error event leaving a [`Provider`]
+//! has passed through its [`Redactor`] (upstreams echo the credentials they were sent), and
+//! first-byte and idle timeouts count decoded content, never keep-alive bytes.
 
 mod anthropic;
 mod azure;
@@ -10,6 +15,7 @@ mod error;
 mod gemini;
 mod http;
 mod openai;
+mod redact;
 mod settings;
 mod stream;
 
@@ -18,7 +24,8 @@ pub use azure::AzureProvider;
 pub use error::{Blame, ProviderError};
 pub use gemini::GeminiProvider;
 pub use openai::OpenAiProvider;
-pub use settings::{ProviderKind, ProviderSettings, ResolvedTimeouts, Timeouts};
+pub use redact::{Redactor, MASK};
+pub use settings::{ProviderKind, ProviderSettings, ResolvedTimeouts, ResponsesMode, Timeouts};
 pub use stream::UpstreamStream;
 
 use bytes::Bytes;
@@ -75,6 +82,8 @@ enum Backend {
 pub struct Provider {
     settings: Arc<ProviderSettings>,
     backend: Backend,
+    /// Applied to every error (and in-stream error event) before it leaves the provider.
+    redactor: Arc<Redactor>,
 }
 
 impl Provider {
@@ -87,6 +96,7 @@ impl Provider {
             ProviderKind::Gemini => Backend::Gemini(GeminiProvider::new(&settings)?),
         };
         Ok(Self {
+            redactor: Arc::new(Redactor::for_settings(&settings)),
             settings: Arc::new(settings),
             backend,
         })
@@ -125,6 +135,17 @@ impl Provider {
         self.settings.kind != ProviderKind::OpenAi
     }
 
+    /// The wire format spoken upstream for `req`: an OpenAI provider configured
+    /// `responses = "native"` answers a Responses client's request in that format.
+    pub fn wire_format_for(&self, req: &ChatRequest) -> WireFormat {
+        if self.settings.kind == ProviderKind::OpenAi
+            && openai::speaks_responses(&self.settings, req)
+        {
+            return WireFormat::OpenAiResponses;
+        }
+        self.wire_format()
+    }
+
     /// The wire format spoken upstream.
     pub fn wire_format(&self) -> WireFormat {
         match self.settings.kind {
@@ -141,6 +162,9 @@ impl Provider {
         fwd: &CallOptions<'_>,
     ) -> Result<reqwest::RequestBuilder, ProviderError> {
         let s = &self.settings;
+        if req.source != self.wire_format() && tracing::enabled!(tracing::Level::DEBUG) {
+            log_dropped_fields(s, req, self.wire_format());
+        }
         match &self.backend {
             Backend::OpenAi(p) => p.chat_request(s, req, model),
             Backend::Azure(p) => p.chat_request(s, req, model),
@@ -156,11 +180,23 @@ impl Provider {
         model: &str,
         fwd: &CallOptions<'_>,
     ) -> Result<ChatResponse, ProviderError> {
-        let format = self.wire_format();
+        self.chat_unredacted(req, model, fwd)
+            .await
+            .map_err(|e| e.redacted(&self.redactor))
+    }
+
+    async fn chat_unredacted(
+        &self,
+        req: &ChatRequest,
+        model: &str,
+        fwd: &CallOptions<'_>,
+    ) -> Result<ChatResponse, ProviderError> {
+        let format = self.wire_format_for(req);
         let limits = fwd.limits(&self.settings);
         let rb = self.chat_request(req, model, fwd)?;
-        let response = http::send(&self.settings, format, rb, limits.first_byte).await?;
-        let body = http::read_body(&self.settings, response, limits.total).await?;
+        let first_byte = http::FirstByte::from_now(limits.first_byte);
+        let response = http::send(&self.settings, format, rb, first_byte).await?;
+        let body = http::read_content(&self.settings, response, first_byte, limits.total).await?;
         codec::decode_response(format, &body).map_err(|source| ProviderError::Decode {
             provider: self.settings.name.clone(),
             source,
@@ -175,15 +211,24 @@ impl Provider {
         model: &str,
         fwd: &CallOptions<'_>,
     ) -> Result<UpstreamStream, ProviderError> {
-        let format = self.wire_format();
+        let format = self.wire_format_for(req);
         let limits = fwd.limits(&self.settings);
-        let rb = self.chat_request(req, model, fwd)?;
-        let response = http::send(&self.settings, format, rb, limits.first_byte).await?;
+        let redact = |e: ProviderError| e.redacted(&self.redactor);
+        let rb = self.chat_request(req, model, fwd).map_err(redact)?;
+        let first_byte = http::FirstByte::from_now(limits.first_byte);
+        let response = http::send(&self.settings, format, rb, first_byte)
+            .await
+            .map_err(redact)?;
         Ok(UpstreamStream::new(
             self.settings.clone(),
+            self.redactor.clone(),
             format,
             response,
-            limits.stream_idle,
+            stream::StreamLimits {
+                first_byte_deadline: first_byte.deadline,
+                first_byte: first_byte.limit,
+                idle: limits.stream_idle,
+            },
         ))
     }
 
@@ -204,8 +249,14 @@ impl Provider {
         };
         let limits = options.limits(s);
         let rb = p.count_tokens_request(s, body, options);
-        let response = http::send(s, WireFormat::Anthropic, rb, limits.first_byte).await?;
-        http::read_body(s, response, limits.total).await
+        let redact = |e: ProviderError| e.redacted(&self.redactor);
+        let first_byte = http::FirstByte::from_now(limits.first_byte);
+        let response = http::send(s, WireFormat::Anthropic, rb, first_byte)
+            .await
+            .map_err(redact)?;
+        http::read_content(s, response, first_byte, limits.total)
+            .await
+            .map_err(redact)
     }
 
     /// Forwards an OpenAI-shaped embeddings request body (its `model` already set to the
@@ -229,7 +280,43 @@ impl Provider {
                 })
             }
         };
-        let response = http::send(s, WireFormat::OpenAiChat, rb, limits.first_byte).await?;
-        http::read_body(s, response, limits.total).await
+        let redact = |e: ProviderError| e.redacted(&self.redactor);
+        let first_byte = http::FirstByte::from_now(limits.first_byte);
+        let response = http::send(s, WireFormat::OpenAiChat, rb, first_byte)
+            .await
+            .map_err(redact)?;
+        http::read_content(s, response, first_byte, limits.total)
+            .await
+            .map_err(redact)
     }
+}
+
+/// Says at debug level which of the client's own fields a request to a provider of another
+/// format leaves out (e.g. Anthropic `thinking`, `output_config`, `context_management` sent
+/// to OpenAI): field names and counts only, never their values.
+fn log_dropped_fields(settings: &ProviderSettings, req: &ChatRequest, target: WireFormat) {
+    let fields: Vec<&str> = req.extra.keys().map(String::as_str).collect();
+    let foreign_blocks = req
+        .messages
+        .iter()
+        .flat_map(|m| &m.content)
+        .filter(|p| matches!(p, switchyard_protocol::ContentPart::Other { .. }))
+        .count();
+    let foreign_tools = req
+        .tools
+        .iter()
+        .filter(|t| matches!(t, switchyard_protocol::Tool::Other { .. }))
+        .count();
+    if fields.is_empty() && foreign_blocks == 0 && foreign_tools == 0 {
+        return;
+    }
+    tracing::debug!(
+        provider = &*settings.name,
+        client_format = req.source.as_str(),
+        upstream_format = target.as_str(),
+        dropped_fields = ?fields,
+        dropped_blocks = foreign_blocks,
+        dropped_tools = foreign_tools,
+        "fields of the client's format that the upstream's format has no place for are left out"
+    );
 }

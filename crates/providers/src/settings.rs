@@ -49,6 +49,41 @@ impl ProviderKind {
     }
 }
 
+/// How an OpenAI provider serves a client that speaks the Responses API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponsesMode {
+    /// The upstream speaks `/responses` itself: the client's request passes through
+    /// losslessly (the default for the official OpenAI URL).
+    Native,
+    /// The request is translated to chat completions (the default for any other server,
+    /// since few OpenAI-compatible servers implement the Responses API).
+    Translate,
+}
+
+impl ResponsesMode {
+    /// Parses a config value.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "native" => Some(Self::Native),
+            "translate" => Some(Self::Translate),
+            _ => None,
+        }
+    }
+
+    /// The default for a provider of `kind` at `base_url`.
+    pub fn default_for(kind: ProviderKind, base_url: &str) -> Self {
+        let official = base_url
+            .trim_end_matches('/')
+            .strip_prefix("https://api.openai.com")
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+        if kind == ProviderKind::OpenAi && official {
+            Self::Native
+        } else {
+            Self::Translate
+        }
+    }
+}
+
 /// Everything needed to talk to one provider.
 #[derive(Debug, Clone)]
 pub struct ProviderSettings {
@@ -79,15 +114,19 @@ pub struct ProviderSettings {
     pub headers: Vec<(String, String)>,
     /// True for the built-in simulated providers of demo mode.
     pub simulated: bool,
+    /// How Responses API clients are served (OpenAI providers only).
+    pub responses: ResponsesMode,
 }
 
 impl ProviderSettings {
     /// Settings with defaults for `kind` at `base_url`.
     pub fn new(name: impl Into<Arc<str>>, kind: ProviderKind, base_url: impl Into<String>) -> Self {
+        let base_url = base_url.into().trim_end_matches('/').to_owned();
         Self {
             name: name.into(),
             kind,
-            base_url: base_url.into().trim_end_matches('/').to_owned(),
+            responses: ResponsesMode::default_for(kind, &base_url),
+            base_url,
             api_key: None,
             api_version: "2024-10-21".to_owned(),
             anthropic_version: "2023-06-01".to_owned(),

@@ -2,6 +2,7 @@
 //! over to the gateway crate.
 
 mod cache_eval;
+mod router_cmd;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -68,6 +69,9 @@ enum Command {
         #[arg(long, default_value = "model")]
         group_by: String,
     },
+    /// Train and evaluate the complexity router's classifier.
+    #[command(subcommand)]
+    Router(router_cmd::RouterCommand),
     /// Response-cache tools.
     Cache {
         #[command(subcommand)]
@@ -98,13 +102,24 @@ enum CacheCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Router(command) => match router_cmd::run(command) {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::from(2)
+            }
+        },
         Command::Check { config } => match Config::load(&config) {
             Ok(c) => {
                 println!(
-                    "{}: OK ({} providers, {} model aliases)",
+                    "{}: OK ({} providers, {} model aliases, {} routers)",
                     c.origin,
                     c.providers.len(),
-                    c.models.len()
+                    c.models.len(),
+                    c.routers.len()
                 );
                 ExitCode::SUCCESS
             }
@@ -230,8 +245,12 @@ fn init_tracing(level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .or_else(|_| tracing_subscriber::EnvFilter::try_new(level))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Colours only for a person at a terminal: a log file (or a collector) gets plain lines,
+    // which the access log's one line per request keeps short.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
         .with_writer(std::io::stderr)
         .init();
 }
@@ -254,9 +273,11 @@ async fn serve(config_path: Option<PathBuf>, listen: Option<SocketAddr>) -> anyh
                     c
                 }
                 None => {
-                    let mock = switchyard_mock::MockServer::start(
-                        switchyard_mock::MockBehavior::default(),
-                    )
+                    // Demo answers: text and code, a tool call only when asked for.
+                    let mock = switchyard_mock::MockServer::start(switchyard_mock::MockBehavior {
+                        demo: true,
+                        ..switchyard_mock::MockBehavior::default()
+                    })
                     .await
                     .context("cannot start the built-in demo providers")?;
                     let c = demo_config(listen, &mock.url());
@@ -264,7 +285,8 @@ async fn serve(config_path: Option<PathBuf>, listen: Option<SocketAddr>) -> anyh
                         "DEMO MODE: no config file and none of OPENAI_API_KEY, ANTHROPIC_API_KEY, \
                          GEMINI_API_KEY is set, so answers are SIMULATED by built-in providers \
                          (simulated-openai, simulated-anthropic, simulated-gemini; see the \
-                         x-switchyard-provider header). Models: coder, fast, smart, or any name."
+                         x-switchyard-provider header). Models: coder, fast, smart, auto (routes between \
+                         fast and smart by complexity), or any name."
                     );
                     _demo_mock = Some(mock);
                     c

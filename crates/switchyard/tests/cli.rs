@@ -70,7 +70,7 @@ fn check_accepts_a_valid_config() {
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.contains("OK (1 providers, 1 model aliases)"),
+        stdout.contains("OK (1 providers, 1 model aliases, 0 routers)"),
         "{stdout}"
     );
 }
@@ -177,10 +177,13 @@ fn serve_without_config_or_keys_runs_simulated_providers() {
         response.contains("x-switchyard-provider: simulated-openai"),
         "{response}"
     );
+    // Demo answers: text with a code block, saying they are simulated.
     assert!(
-        response.contains("Mock answer to: reverse a string"),
+        response.contains(r#"You asked: \"reverse a string\""#),
         "{response}"
     );
+    assert!(response.contains("```python"), "{response}");
+    assert!(response.contains("demo mode"), "{response}");
     let response = post(
         &addr,
         "/v1/messages",

@@ -515,3 +515,20 @@ fn memo_answers_like_the_table_and_stays_bounded() {
     assert_eq!(e, plain);
     assert_eq!(e.cost_usd, Some(3.0));
 }
+
+#[test]
+fn router_baseline_as_provider_and_model_uses_the_deployment_price() {
+    let mut t = PriceTable::builtin();
+    t.set_deployment_price("local", "strong-coder", ModelPrice::new(10.0, 20.0));
+    let mut e = event("gpt-4o-mini");
+    e.usage = Some(usage(1_000_000, 0));
+    e.router_baseline_model = Some("local/strong-coder".into());
+    t.price_event(&mut e);
+    assert!(close(e.router_savings_usd.unwrap(), 10.0 - 0.15));
+    // A model name with a vendor prefix still falls back to the model's own price.
+    let mut e = event("gpt-4o-mini");
+    e.usage = Some(usage(1_000_000, 0));
+    e.router_baseline_model = Some("openai/gpt-4o".into());
+    t.price_event(&mut e);
+    assert!(close(e.router_savings_usd.unwrap(), 2.5 - 0.15));
+}

@@ -3,7 +3,7 @@
 
 use super::{
     Config, DeploymentConfig, ModelConfig, PassthroughRule, Price, ResilienceConfig, RoutePolicy,
-    ServerConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_SHUTDOWN_GRACE,
+    ServerConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_SHUTDOWN_GRACE, DEFAULT_STREAM_KEEPALIVE,
 };
 use std::net::SocketAddr;
 use switchyard_analytics::AnalyticsConfig;
@@ -42,7 +42,10 @@ fn server(listen: SocketAddr, lookup: &dyn Fn(&str) -> Option<String>) -> Server
         allow_unauthenticated: false,
         max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+        stream_keepalive: DEFAULT_STREAM_KEEPALIVE,
         admin_key: lookup("SWITCHYARD_ADMIN_KEY").filter(|k| !k.is_empty()),
+        limits: super::ServerLimits::default(),
+        access_log: true,
     }
 }
 
@@ -111,6 +114,7 @@ pub fn environment_config(
         passthrough: passthrough(&providers),
         providers,
         models: Vec::new(),
+        routers: Vec::new(),
         resilience: ResilienceConfig::default(),
         // Events persist in `switchyard-analytics.db` in the working directory.
         analytics: AnalyticsConfig::default(),
@@ -190,6 +194,16 @@ pub fn demo_config(listen: SocketAddr, mock_url: &str) -> Config {
         passthrough: passthrough(&providers),
         providers,
         models,
+        // `model: "auto"`: the complexity router between the cheap and the strong alias.
+        routers: vec![super::RouterConfig {
+            name: "auto".into(),
+            tiers: vec![
+                ("simple".into(), "fast".into()),
+                ("complex".into(), "smart".into()),
+            ],
+            thresholds: switchyard_router::Router::default_thresholds(2),
+            rules: Vec::new(),
+        }],
         resilience: ResilienceConfig::default(),
         // Simulated traffic is kept in memory: the dashboard works, nothing is written.
         analytics: AnalyticsConfig {

@@ -5,8 +5,10 @@
 mod cache;
 mod embedded;
 mod env;
+mod limits;
 mod raw;
 mod resilience;
+mod routers;
 mod telemetry;
 
 pub use cache::{
@@ -14,7 +16,9 @@ pub use cache::{
     DEFAULT_SIMILARITY_THRESHOLD,
 };
 pub use embedded::{demo_config, environment_config};
+pub use limits::ServerLimits;
 pub use resilience::{ResilienceConfig, RoutePolicy, Strategy, DEFAULT_RETRY_ON};
+pub use routers::RouterConfig;
 pub use telemetry::TelemetryConfig;
 
 use raw::{RawConfig, RawProvider};
@@ -25,12 +29,15 @@ use std::{
     time::Duration,
 };
 use switchyard_analytics::AnalyticsConfig;
-use switchyard_providers::{ProviderKind, ProviderSettings, Timeouts};
+use switchyard_providers::{ProviderKind, ProviderSettings, ResponsesMode, Timeouts};
 
 /// Where the gateway listens when nothing says otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:4000";
 /// Default time in-flight requests get to finish on shutdown.
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+/// Default silence after which a relayed stream gets a keep-alive comment: well under the
+/// 300 s after which Codex CLI gives up on a stream, and under common proxy idle limits.
+pub const DEFAULT_STREAM_KEEPALIVE: Duration = Duration::from_secs(15);
 /// Default request body limit: large enough for a coding agent's whole context.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 
@@ -60,6 +67,8 @@ pub struct Config {
     /// Which provider serves model names that are not aliases, by name prefix (first match
     /// wins; an empty prefix matches everything).
     pub passthrough: Vec<PassthroughRule>,
+    /// Routers clients may send as `model` (`[routers.NAME]`), in name order.
+    pub routers: Vec<RouterConfig>,
     /// Failover defaults and circuit breakers.
     pub resilience: ResilienceConfig,
     /// Request events, their store, prices and dashboard.
@@ -85,9 +94,17 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     /// On SIGTERM, how long in-flight requests may take to finish.
     pub shutdown_grace: Duration,
+    /// Silence after which a relayed stream gets an SSE comment (`: keep-alive`), so that
+    /// clients and proxies do not give up on a slow upstream.
+    pub stream_keepalive: Duration,
     /// Key for the dashboard, analytics API, metrics and admin endpoints; when unset they
     /// take the client keys (or are open when there are none).
     pub admin_key: Option<String>,
+    /// Slow-client timeouts, the connection cap and the `count_tokens` body limit.
+    pub limits: ServerLimits,
+    /// Whether every request gets an access log line (`server.access_log`, default on):
+    /// method, path, status, alias, provider, attempts, duration and a 4xx's reason.
+    pub access_log: bool,
 }
 
 /// A model alias and the deployments that can serve it, in order of preference.
@@ -228,6 +245,8 @@ impl Validator<'_> {
             Some(0) => return Err(self.err("server.max_body_bytes", "must be greater than 0")),
             Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
         };
+        let limits = ServerLimits::from_raw(&raw.server, max_body_bytes)
+            .map_err(|(key, problem)| self.err(key, problem))?;
         let mut providers = Vec::with_capacity(raw.providers.len());
         for (name, p) in &raw.providers {
             providers.push(self.provider(name, p)?);
@@ -353,6 +372,8 @@ impl Validator<'_> {
                 provider: p,
             });
         }
+        let alias_names: Vec<&str> = models.iter().map(|m| m.alias.as_str()).collect();
+        let routers = self.routers(raw.routers, &alias_names, &api_keys)?;
         Ok(Config {
             origin: self.origin.to_owned(),
             server: ServerConfig {
@@ -364,11 +385,21 @@ impl Validator<'_> {
                     Some(ms) => Duration::from_millis(ms),
                     None => DEFAULT_SHUTDOWN_GRACE,
                 },
+                stream_keepalive: match raw.server.stream_keepalive_ms {
+                    Some(0) => {
+                        return Err(self.err("server.stream_keepalive_ms", "must be at least 1 ms"))
+                    }
+                    Some(ms) => Duration::from_millis(ms),
+                    None => DEFAULT_STREAM_KEEPALIVE,
+                },
                 admin_key,
+                limits,
+                access_log: raw.server.access_log.unwrap_or(true),
             },
             providers,
             models,
             passthrough,
+            routers,
             resilience,
             analytics,
             telemetry,
@@ -427,6 +458,21 @@ impl Validator<'_> {
         }
         if let Some(v) = &p.anthropic_version {
             s.anthropic_version = self.interpolate(&format!("{key}.anthropic_version"), v)?;
+        }
+        if let Some(v) = &p.responses {
+            let field = format!("{key}.responses");
+            if kind != ProviderKind::OpenAi {
+                return Err(self.err(
+                    field,
+                    "only providers of kind `openai` have a Responses API setting",
+                ));
+            }
+            s.responses = ResponsesMode::parse(v).ok_or_else(|| {
+                self.err(
+                    field,
+                    format!("unknown value `{v}` (expected native or translate)"),
+                )
+            })?;
         }
         if let Some(n) = p.default_max_tokens {
             if n == 0 {

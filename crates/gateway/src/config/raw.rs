@@ -15,6 +15,8 @@ pub(crate) struct RawConfig {
     #[serde(default)]
     pub models: BTreeMap<String, RawModel>,
     #[serde(default)]
+    pub routers: BTreeMap<String, super::routers::RawRouter>,
+    #[serde(default)]
     pub resilience: RawResilience,
     #[serde(default)]
     pub analytics: switchyard_analytics::AnalyticsConfig,
@@ -89,7 +91,14 @@ pub(crate) struct RawServer {
     /// Provider that serves model names which are not aliases (the name goes upstream as is).
     pub default_provider: Option<String>,
     pub shutdown_grace_ms: Option<u64>,
+    /// Silence after which a relayed stream gets a `: keep-alive` comment.
+    pub stream_keepalive_ms: Option<u64>,
     pub admin_key: Option<String>,
+    pub header_read_timeout_ms: Option<u64>,
+    pub body_idle_timeout_ms: Option<u64>,
+    pub max_connections: Option<u64>,
+    pub count_tokens_max_body_bytes: Option<u64>,
+    pub access_log: Option<bool>,
 }
 
 /// `[providers.NAME]`.
@@ -101,6 +110,8 @@ pub(crate) struct RawProvider {
     pub api_key: Option<String>,
     pub api_version: Option<String>,
     pub anthropic_version: Option<String>,
+    /// `native` or `translate` (OpenAI providers only).
+    pub responses: Option<String>,
     pub default_max_tokens: Option<u32>,
     pub connect_timeout_ms: Option<u64>,
     pub first_byte_timeout_ms: Option<u64>,

@@ -326,3 +326,96 @@ fn cache_section_and_alias_overrides() {
         assert_eq!(err.key, key, "{bad}: {err}");
     }
 }
+
+#[test]
+fn responses_mode_defaults_to_native_only_for_the_official_openai_url() {
+    use switchyard_providers::ResponsesMode;
+    let c = parse(
+        "[providers.official]\nkind = \"openai\"\n\
+         [providers.local]\nkind = \"openai\"\nbase_url = \"http://127.0.0.1:9001/v1\"\n\
+         [providers.pinned]\nkind = \"openai\"\nbase_url = \"http://127.0.0.1:9001/v1\"\nresponses = \"native\"\n\
+         [providers.proxied]\nkind = \"openai\"\nresponses = \"translate\"\n",
+    )
+    .unwrap();
+    let mode = |name: &str| {
+        c.providers
+            .iter()
+            .find(|p| &*p.name == name)
+            .unwrap()
+            .responses
+    };
+    assert_eq!(mode("official"), ResponsesMode::Native);
+    assert_eq!(mode("local"), ResponsesMode::Translate);
+    assert_eq!(mode("pinned"), ResponsesMode::Native);
+    assert_eq!(mode("proxied"), ResponsesMode::Translate);
+
+    let bad = parse("[providers.a]\nkind = \"openai\"\nresponses = \"sometimes\"\n").unwrap_err();
+    assert!(bad.to_string().contains("providers.a.responses"), "{bad}");
+    let wrong_kind =
+        parse("[providers.a]\nkind = \"anthropic\"\nresponses = \"native\"\n").unwrap_err();
+    assert!(
+        wrong_kind
+            .to_string()
+            .contains("only providers of kind `openai`"),
+        "{wrong_kind}"
+    );
+}
+
+const ROUTED: &str = r#"
+[models.strong]
+deployments = [{ provider = "local", model = "big-coder" }]
+[models.mid]
+deployments = [{ provider = "local", model = "mid-coder" }]
+"#;
+
+#[test]
+fn router_tiers_keep_their_written_order_and_rules_resolve() {
+    let text = format!(
+        "{VALID}{ROUTED}
+[routers.auto]
+tiers = {{ simple = \"fast\", medium = \"mid\", complex = \"strong\" }}
+[[routers.auto.rules]]
+tasks = [\"review\"]
+languages = [\"Rust\"]
+client_keys = [\"${{GW_KEY}}\"]
+tier = \"medium\"
+"
+    );
+    let c = parse(&text).unwrap();
+    let r = &c.routers[0];
+    let tiers: Vec<(&str, &str)> = r
+        .tiers
+        .iter()
+        .map(|(t, a)| (t.as_str(), a.as_str()))
+        .collect();
+    assert_eq!(
+        tiers,
+        [("simple", "fast"), ("medium", "mid"), ("complex", "strong")]
+    );
+    assert_eq!(r.thresholds.len(), 2);
+    assert_eq!(r.rules[0].tier, 1);
+    assert_eq!(r.rules[0].when.client_keys, vec![0]);
+    assert_eq!(r.rules[0].when.languages, vec!["rust".to_owned()]);
+}
+
+#[test]
+fn router_mistakes_name_their_key() {
+    let cases = [
+        ("tiers = { simple = \"nope\" }", "routers.auto.tiers.simple", "unknown model alias"),
+        ("tiers = { simple = \"fast\", complex = \"strong\" }\nthresholds = [1.5]", "routers.auto.thresholds", "between 0 and 1"),
+        ("tiers = { simple = \"fast\" }\n[[routers.auto.rules]]\ntier = \"simple\"", "routers.auto.rules[0]", "needs a condition"),
+        ("tiers = { simple = \"fast\" }\n[[routers.auto.rules]]\ntasks = [\"poetry\"]\ntier = \"simple\"", "routers.auto.rules[0].tasks", "unknown task"),
+        ("tiers = { simple = \"fast\" }\n[[routers.auto.rules]]\nclient_keys = [\"someone-else\"]\ntier = \"simple\"", "routers.auto.rules[0].client_keys[0]", "server.api_keys"),
+        ("tiers = { simple = \"fast\" }\n[[routers.auto.rules]]\ntasks = [\"docs\"]\ntier = \"huge\"", "routers.auto.rules[0].tier", "unknown tier"),
+    ];
+    for (router, key, message) in cases {
+        let err = parse(&format!("{VALID}{ROUTED}\n[routers.auto]\n{router}\n")).unwrap_err();
+        assert_eq!(err.key, key, "{router}: {err}");
+        assert!(err.message.contains(message), "{router}: {err}");
+    }
+    let err = parse(&format!(
+        "{VALID}{ROUTED}\n[routers.fast]\ntiers = {{ simple = \"fast\" }}\n"
+    ))
+    .unwrap_err();
+    assert!(err.message.contains("already a model alias"), "{err}");
+}

@@ -1,8 +1,9 @@
-//! Observe stage: what the request did becomes its analytics event, metrics, trace span
-//! and, at debug level, a log line. Events and spans only queue (their writers run off the
+//! Observe stage: what the request did becomes its analytics event, metrics, trace span,
+//! access log line and, at debug level, a detailed log line. Events and spans only queue (their writers run off the
 //! request path). Never prompt text or keys.
 
 use crate::{
+    access_log::AccessRecord,
     context::RequestContext,
     state::AppState,
     transcript::{completion_text, prompt_text, RequestTexts},
@@ -59,6 +60,20 @@ pub fn request_finished(state: &AppState, ctx: &mut RequestContext) {
     if let Some(telemetry) = &state.telemetry {
         telemetry.record(ctx);
     }
+    if let Some(writer) = &state.access_log {
+        // The request ends here: its URI and refusal move into the record.
+        writer.record(AccessRecord {
+            request_id: ctx.request_id.0.clone(),
+            method: ctx.method.clone(),
+            uri: std::mem::take(&mut ctx.uri),
+            status: ctx.status,
+            alias: ctx.alias.clone(),
+            provider: ctx.provider.as_ref().map(|p| p.name.clone()),
+            attempts: ctx.attempts,
+            duration: ctx.received.elapsed(),
+            refusal: ctx.refusal.take(),
+        });
+    }
     if tracing::enabled!(tracing::Level::DEBUG) {
         let usage = ctx.usage.unwrap_or_default();
         tracing::debug!(
@@ -85,6 +100,7 @@ fn event(state: &AppState, ctx: &mut RequestContext) -> RequestEvent {
     let total = ctx.received.elapsed();
     // Moved, not copied: the writer counts their tokens or keeps them (redacted), per config.
     let texts = ctx.texts.take().map(|t| *t);
+    let route = ctx.route.as_deref();
     let (prompt_text, completion_text) = match texts {
         Some(t) => (Some(t.prompt), Some(t.completion)),
         None => (None, None),
@@ -99,6 +115,11 @@ fn event(state: &AppState, ctx: &mut RequestContext) -> RequestEvent {
         endpoint: ctx.endpoint.into(),
         client_format: ctx.client_format.as_str().into(),
         requested_model: ctx.requested_model.clone(),
+        task: route.map(|r| r.task.as_str().to_owned()),
+        language: route.and_then(|r| r.language.clone()),
+        router_tier: route.map(|r| r.tier_name.to_string()),
+        router_score: route.map(|r| r.score),
+        router_baseline_model: route.and_then(|r| baseline_model(state, &r.strongest_alias)),
         alias: ctx.alias.clone(),
         provider: provider.map(|p| p.name.clone()),
         provider_kind: provider.map(|p| p.kind.as_str().into()),
@@ -128,4 +149,13 @@ fn event(state: &AppState, ctx: &mut RequestContext) -> RequestEvent {
         cache_similarity: ctx.cache_similarity.map(f64::from),
         ..RequestEvent::default()
     }
+}
+
+/// What the router's savings are counted against: the first deployment of its strongest
+/// tier's alias, as `provider/model` (analytics prices it with that provider's configured
+/// prices).
+fn baseline_model(state: &AppState, alias: &str) -> Option<String> {
+    let d = state.routes.get(alias)?.deployments.first()?;
+    let provider = state.provider(d.provider)?.name();
+    Some(format!("{provider}/{}", d.model))
 }

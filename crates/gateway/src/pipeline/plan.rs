@@ -11,20 +11,41 @@ use crate::{
 };
 use std::sync::Arc;
 use switchyard_protocol::{ApiError, ChatRequest, ErrorKind};
+use switchyard_router::{Decision, RequestView, RouteHints, Router};
 
 /// Resolves `model` (of `request`, when the operation has a canonical request) to a route:
-/// an alias from config, else a pass-through rule that sends the name unchanged to a
-/// provider, else `model_not_found`.
+/// an alias from config; else a router, which picks a tier from the whole request and
+/// records its decision in the context; else a pass-through rule that sends the name
+/// unchanged to a provider; else `model_not_found`.
 pub fn plan(
     state: &AppState,
     model: &str,
     request: Option<&ChatRequest>,
     ctx: &mut RequestContext,
 ) -> Result<Arc<ModelRoute>, GatewayError> {
-    // No router yet: the request and context are what one will read and write.
-    let _ = (request, ctx);
     if let Some(route) = state.routes.get(model) {
         return Ok(route.clone());
+    }
+    if let Some(router) = state.routers.get(model) {
+        let Some(request) = request else {
+            return Err(ApiError::new(
+                ErrorKind::InvalidRequest,
+                format!("`{model}` is a router: it routes chat and messages requests only"),
+            )
+            .with_param("model")
+            .into());
+        };
+        // Inline: a decision costs tens of microseconds (BENCHMARKS.md), less than a hop
+        // to the blocking pool.
+        let decision = decide(router, &RequestView::of_chat(request), ctx)?;
+        let route = state.routes.get(&*decision.alias).cloned().ok_or_else(|| {
+            GatewayError::new(
+                ErrorKind::Internal,
+                format!("router tier alias `{}` is not configured", decision.alias),
+            )
+        })?;
+        ctx.route = Some(Box::new(decision));
+        return Ok(route);
     }
     if let Some((_, provider)) = state
         .passthrough
@@ -48,7 +69,12 @@ pub fn plan(
             },
         }));
     }
-    let mut known: Vec<&str> = state.routes.keys().map(String::as_str).collect();
+    let mut known: Vec<&str> = state
+        .routes
+        .keys()
+        .chain(state.routers.keys())
+        .map(String::as_str)
+        .collect();
     known.sort_unstable();
     let message = if known.is_empty() {
         format!("model `{model}` does not exist: no model aliases are configured")
@@ -62,4 +88,50 @@ pub fn plan(
         .with_code("model_not_found")
         .with_param("model")
         .into())
+}
+
+/// `router`'s decision for `view`, with the client's routing headers (a tier pinned by
+/// name, a cost cap) and client key from `ctx`.
+pub fn decide(
+    router: &Router,
+    view: &RequestView,
+    ctx: &RequestContext,
+) -> Result<Decision, GatewayError> {
+    let headers = ctx.route_headers.as_deref();
+    let tier =
+        match headers.and_then(|h| h.tier.as_ref()) {
+            Some(v) => Some(v.to_str().map_err(|_| {
+                invalid_header("x-switchyard-tier", "must be a tier name".to_owned())
+            })?),
+            None => None,
+        };
+    let max_cost = match headers.and_then(|h| h.max_cost.as_ref()) {
+        Some(v) => Some(
+            v.to_str()
+                .ok()
+                .and_then(|s| s.trim().parse::<f64>().ok())
+                .filter(|c| c.is_finite() && *c >= 0.0)
+                .ok_or_else(|| {
+                    invalid_header(
+                        "x-switchyard-max-cost",
+                        "must be a non-negative number of USD per million input tokens".to_owned(),
+                    )
+                })?,
+        ),
+        None => None,
+    };
+    let hints = RouteHints {
+        client_key: ctx.client_key,
+        tier,
+        max_cost_per_mtok: max_cost,
+    };
+    router
+        .decide(view, hints)
+        .map_err(|e| invalid_header("x-switchyard-tier", e.to_string()))
+}
+
+fn invalid_header(name: &str, message: String) -> GatewayError {
+    ApiError::new(ErrorKind::InvalidRequest, format!("{name}: {message}"))
+        .with_param(name)
+        .into()
 }

@@ -26,8 +26,9 @@ pub async fn count(
     let format = WireFormat::Anthropic;
     let (mut ctx, parts, body) = start(id, format, "/v1/messages/count_tokens", request);
     let result = async {
-        let bytes = read_body(body, &parts.headers, state.config.server.max_body_bytes).await?;
-        let mut fields: Map<String, Value> = switchyard_protocol::from_json_slice(&bytes)?;
+        let limit = state.config.server.limits.count_tokens_max_body_bytes;
+        let bytes = read_body(body, &parts.headers, limit).await?;
+        let mut fields: Map<String, Value> = switchyard_protocol::decode_json_object(&bytes)?;
         if !matches!(fields.get("model"), Some(Value::String(_))) {
             return Err(pipeline::invalid("model", "`model` must be a string"));
         }

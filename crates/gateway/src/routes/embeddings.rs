@@ -26,7 +26,7 @@ pub async fn create(
     let (mut ctx, parts, body) = start(id, WireFormat::OpenAiChat, "/v1/embeddings", request);
     let result = async {
         let bytes = read_body(body, &parts.headers, state.config.server.max_body_bytes).await?;
-        let fields: Map<String, Value> = switchyard_protocol::from_json_slice(&bytes)?;
+        let fields: Map<String, Value> = switchyard_protocol::decode_json_object(&bytes)?;
         if !fields.contains_key("input") {
             return Err(pipeline::invalid("input", "missing field `input`"));
         }

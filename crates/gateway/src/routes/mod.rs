@@ -6,8 +6,11 @@ pub mod count_tokens;
 pub mod dashboard;
 pub mod embeddings;
 pub mod models;
+pub mod responses;
+pub mod route;
 
 use crate::{
+    access_log::Refusal,
     context::{RequestContext, RequestId},
     error::{error_body, GatewayError},
 };
@@ -89,11 +92,28 @@ pub async fn health() -> Response {
         .into_response()
 }
 
+/// `GET /` (and `HEAD /`): says what answers here, so that a client's reachability probe
+/// (Claude Code sends `HEAD /`) and a person with a browser both get a 200.
+pub async fn root() -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        r#"{"service":"switchyard","status":"ok","health":"/health","dashboard":"/dashboard"}"#,
+    )
+        .into_response()
+}
+
 /// Any path or method the gateway does not serve.
 pub async fn not_found(method: Method, uri: Uri, headers: HeaderMap) -> Response {
     let err = ApiError::new(
         ErrorKind::NotFound,
         format!("no route for {method} {}", uri.path()),
     );
-    error_body(format_of(&headers, &uri), &err).into_response()
+    let mut response = error_body(format_of(&headers, &uri), &err).into_response();
+    response
+        .extensions_mut()
+        .insert(Refusal(err.message.into_boxed_str()));
+    response
 }

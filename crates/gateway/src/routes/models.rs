@@ -13,9 +13,14 @@ use serde_json::json;
 use std::sync::Arc;
 use switchyard_protocol::WireFormat;
 
-/// Lists model aliases.
+/// Lists model aliases and routers.
 pub async fn list(State(state): State<Arc<AppState>>, headers: HeaderMap, uri: Uri) -> Response {
-    let mut aliases: Vec<&str> = state.routes.keys().map(String::as_str).collect();
+    let mut aliases: Vec<&str> = state
+        .routes
+        .keys()
+        .chain(state.routers.keys())
+        .map(String::as_str)
+        .collect();
     aliases.sort_unstable();
     match format_of(&headers, &uri) {
         WireFormat::Anthropic => {

@@ -14,7 +14,8 @@ use tokio::sync::oneshot;
 /// A client key the test configs require.
 pub const CLIENT_KEY: &str = "test-client-key";
 
-/// Providers of every kind, all pointing at the mock at `{MOCK}`, and one alias per kind.
+/// Providers of every kind, all pointing at the mock at `{MOCK}`, and one alias per kind
+/// (OpenAI twice: `openai-native-model` speaks the Responses API upstream).
 pub const ALL_KINDS: &str = r#"
 [server]
 api_keys = ["test-client-key"]
@@ -24,6 +25,12 @@ max_body_bytes = 65536
 kind = "openai"
 base_url = "{MOCK}/v1"
 api_key = "sk-upstream-openai"
+
+[providers.mock-openai-native]
+kind = "openai"
+base_url = "{MOCK}/v1"
+api_key = "sk-upstream-openai"
+responses = "native"
 
 [providers.mock-azure]
 kind = "azure"
@@ -42,6 +49,8 @@ api_key = "sk-upstream-gemini"
 
 [models.openai-model]
 deployments = [{ provider = "mock-openai", model = "gpt-upstream" }]
+[models.openai-native-model]
+deployments = [{ provider = "mock-openai-native", model = "gpt-upstream" }]
 [models.azure-model]
 deployments = [{ provider = "mock-azure", model = "azure-deployment" }]
 [models.anthropic-model]

@@ -201,6 +201,10 @@ impl Builder {
             (Kind::ToolUse, Key::Name) => self.name = Some(String::deserialize(d)?),
             (Kind::ToolUse, Key::Input) => {
                 let raw = <&RawValue>::deserialize(d)?;
+                // Raw text escapes serde_json's recursion limit; hold it to the same.
+                if !crate::depth_within_limit(raw.get()) {
+                    return Err(de::Error::custom("nesting exceeds the limit of 128 levels"));
+                }
                 self.input = Some(raw.get().to_owned());
             }
             (Kind::ToolResult, Key::ToolUseId) => self.tool_use_id = Some(String::deserialize(d)?),

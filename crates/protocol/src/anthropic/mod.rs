@@ -22,6 +22,17 @@
 //! - Thinking blocks are sent upstream only when the request came from an Anthropic client
 //!   and the block carries a non-empty signature: Anthropic rejects unsigned blocks and
 //!   signatures minted by other providers.
+//! - `role: "system"` messages inside `messages` (the `mid-conversation-system` beta, sent
+//!   by Claude Code) are canonical system messages at their place. The encoder hoists the
+//!   system messages before the first user or assistant message into `system` and, for an
+//!   Anthropic client, writes later ones back in place; so a client's own leading
+//!   `role: "system"` message (before any other, with no top-level `system`) goes upstream
+//!   as `system`, the one non-identical but equivalent rewrite. Other formats fold the text
+//!   in as they can (OpenAI: in place; Gemini: into `systemInstruction`).
+//! - `output_config.format` (structured outputs) also becomes the canonical
+//!   `response_format`, so that other formats ask for the same JSON; `output_config` itself,
+//!   `thinking` (e.g. `{type: "adaptive"}`) and other unknown fields stay in `extra`,
+//!   which only an Anthropic upstream receives.
 //! - Anthropic has no `created` timestamp: decoded responses carry `created: 0`.
 //! - Usage fields the canonical model lacks (`service_tier`, `server_tool_use`,
 //!   `cache_creation` breakdown, ...) are kept under the key `usage` of the response's

@@ -2,8 +2,8 @@
 
 use super::block_decode::WireContent;
 use crate::{
-    from_json_slice, ChatRequest, CodecError, Extras, FunctionTool, Message, Role, Tool,
-    ToolChoice, WireFormat,
+    from_json_slice, ChatRequest, CodecError, Extras, FunctionTool, Message, ResponseFormat, Role,
+    Tool, ToolChoice, WireFormat,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -36,11 +36,14 @@ struct WireMessage {
     extra: Extras,
 }
 
+/// `system` is the `mid-conversation-system-2026-04-07` beta (Claude Code sends it): an
+/// instruction at its place in the conversation rather than in the top-level `system`.
 #[derive(Deserialize)]
 #[serde(rename_all = "lowercase")]
 enum WireRole {
     User,
     Assistant,
+    System,
 }
 
 /// A tool definition: a custom tool (no `type`, or `type: "custom"`) or a typed tool
@@ -85,6 +88,9 @@ pub fn decode_request(body: &[u8]) -> Result<ChatRequest, CodecError> {
     let max_tokens = w
         .max_tokens
         .ok_or_else(|| CodecError::field("max_tokens", "missing field `max_tokens`"))?;
+    if max_tokens == 0 {
+        return Err(CodecError::field("max_tokens", "must be at least 1"));
+    }
     let wire_messages = w
         .messages
         .ok_or_else(|| CodecError::field("messages", "missing field `messages`"))?;
@@ -108,6 +114,7 @@ pub fn decode_request(body: &[u8]) -> Result<ChatRequest, CodecError> {
             role: match m.role {
                 WireRole::User => Role::User,
                 WireRole::Assistant => Role::Assistant,
+                WireRole::System => Role::System,
             },
             content: m.content.0,
             name: None,
@@ -149,10 +156,26 @@ pub fn decode_request(body: &[u8]) -> Result<ChatRequest, CodecError> {
                 .insert("metadata".to_owned(), Value::Object(metadata));
         }
     }
+    req.response_format = structured_output(&req.extra);
     req.stream = w.stream.unwrap_or(false);
     // Anthropic streams always report usage.
     req.stream_include_usage = req.stream;
     Ok(req)
+}
+
+/// The canonical form of `output_config.format` (structured outputs: Claude Code asks for
+/// its session titles this way), so that other formats ask for the same JSON. The field
+/// itself stays in `extra`: an Anthropic upstream gets it as sent.
+fn structured_output(extra: &Extras) -> Option<ResponseFormat> {
+    let format = extra.get("output_config")?.get("format")?;
+    match format.get("type")?.as_str()? {
+        "json_schema" => Some(ResponseFormat::JsonSchema {
+            name: "output".to_owned(),
+            schema: format.get("schema")?.clone(),
+            strict: None,
+        }),
+        _ => None,
+    }
 }
 
 /// A custom tool becomes a function tool; a typed tool is kept verbatim.

@@ -159,10 +159,14 @@ struct MetadataOut<'a> {
 /// Deviation from the common codec contract: `default_max_tokens` is sent when the request
 /// has no `max_tokens`, because Anthropic requires one.
 ///
-/// System and developer messages, wherever they are, are hoisted into `system`; tool
-/// messages become `tool_result` blocks of a user message; consecutive messages of one role
-/// are merged, since Anthropic requires alternating roles. Extras and `Other` parts and
-/// tools are written only when they are Anthropic's own.
+/// System and developer messages before the conversation's first user or assistant message
+/// are hoisted into `system`. Later ones stay at their place as `role: "system"` messages
+/// when the request came from an Anthropic client (the `mid-conversation-system` beta the
+/// client negotiated with its own `anthropic-beta` header); from other clients, which
+/// cannot have negotiated the beta, they are hoisted too. Tool messages become
+/// `tool_result` blocks of a user message; consecutive messages of one role are merged,
+/// since Anthropic requires alternating roles. Extras and `Other` parts and tools are
+/// written only when they are Anthropic's own.
 pub fn encode_request(
     req: &ChatRequest,
     model: &str,
@@ -171,7 +175,16 @@ pub fn encode_request(
     let own = req.source == WireFormat::Anthropic;
     let extras = req.extras_for(WireFormat::Anthropic);
 
-    let instruction = json_instruction(req.response_format.as_ref())?.map(ContentPart::text);
+    // A client's own `output_config.format` goes upstream as it is (in the extras); the
+    // instruction stands in for structured output only when the request has no such field.
+    let native_format = extras
+        .and_then(|e| e.get("output_config"))
+        .is_some_and(|c| c.get("format").is_some());
+    let instruction = if native_format {
+        None
+    } else {
+        json_instruction(req.response_format.as_ref())?.map(ContentPart::text)
+    };
     let system = system_out(&req.messages, own, instruction.as_ref());
     let messages = messages_out(&req.messages, own);
 
@@ -241,15 +254,37 @@ fn json_instruction(format: Option<&ResponseFormat>) -> Result<Option<String>, C
     })
 }
 
-/// The text parts of every system and developer message, plus the JSON instruction.
+/// Whether `m` is a system or developer message.
+fn is_system(m: &Message) -> bool {
+    matches!(m.role, Role::System | Role::Developer)
+}
+
+/// How many messages go into the top-level `system`: all system messages, or, for an
+/// Anthropic client, those before its first user or assistant message (the others were
+/// sent inside `messages` and go back there).
+fn hoisted_len(messages: &[Message], own: bool) -> usize {
+    if own {
+        messages
+            .iter()
+            .position(|m| !is_system(m))
+            .unwrap_or(messages.len())
+    } else {
+        messages.len()
+    }
+}
+
+/// The text parts of every hoisted system and developer message, plus the JSON instruction.
 fn system_out<'a>(
     messages: &'a [Message],
     own: bool,
     instruction: Option<&'a ContentPart>,
 ) -> Option<SystemOut<'a>> {
-    let parts: Vec<&'a ContentPart> = messages
+    let hoisted = messages
+        .get(..hoisted_len(messages, own))
+        .unwrap_or(messages);
+    let parts: Vec<&'a ContentPart> = hoisted
         .iter()
-        .filter(|m| matches!(m.role, Role::System | Role::Developer))
+        .filter(|m| is_system(m))
         .flat_map(|m| m.content.iter())
         .filter(|p| matches!(p, ContentPart::Text { .. }))
         .chain(instruction)
@@ -277,7 +312,8 @@ fn system_out<'a>(
     }
 }
 
-/// Conversation messages in Anthropic's shape: user/assistant only, alternating.
+/// Conversation messages in Anthropic's shape: user and assistant turns, alternating, plus
+/// an Anthropic client's own mid-conversation system messages at their places.
 fn messages_out(messages: &[Message], own: bool) -> Vec<MessageOut<'_>> {
     // First group messages into turns of one role, then write each turn.
     struct Turn<'a> {
@@ -287,15 +323,19 @@ fn messages_out(messages: &[Message], own: bool) -> Vec<MessageOut<'_>> {
         merged: bool,
     }
     let mut turns: Vec<Turn<'_>> = Vec::with_capacity(messages.len());
-    for m in messages {
+    let hoisted = hoisted_len(messages, own);
+    for (i, m) in messages.iter().enumerate() {
         let role = match m.role {
+            // An Anthropic client's mid-conversation system message stays where it was.
+            Role::System | Role::Developer if i >= hoisted => "system",
             Role::System | Role::Developer => continue,
             Role::User | Role::Tool => "user",
             Role::Assistant => "assistant",
         };
         let parts = m.content.iter().filter(|p| emits(p, own, Target::Request));
         match turns.last_mut() {
-            Some(turn) if turn.role == role => {
+            // System messages are never merged: each one goes back as it came.
+            Some(turn) if turn.role == role && role != "system" => {
                 turn.parts.extend(parts);
                 turn.merged = true;
             }

@@ -3,7 +3,7 @@
 
 use super::block_decode::WireBlock;
 use super::wire::{decode_stop_reason, UsageState, WireUsage};
-use crate::{from_json_slice, ChatResponse, CodecError, Extras, WireFormat};
+use crate::{ChatResponse, CodecError, Extras, WireFormat};
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 use serde_json::Value;
@@ -36,7 +36,7 @@ struct WireResponse {
 
 /// Decodes an upstream's complete Anthropic answer.
 pub fn decode_response(body: &[u8]) -> Result<ChatResponse, CodecError> {
-    let w: WireResponse = from_json_slice(body)?;
+    let w: WireResponse = crate::json_guard::from_upstream_json(body)?;
     let mut state = UsageState::default();
     state.merge(&w.usage);
     let mut extra = w.extra;

@@ -4,6 +4,10 @@
 //! can carry the input usage of an upstream that reports it up front (Anthropic does, in
 //! its own `message_start`). `message_delta` waits for [`StreamEncoder::finish`], because
 //! upstreams of other formats (OpenAI) report usage only after their finish reason.
+//! When no input count is known by then, `message_start` carries the caller's estimate
+//! ([`StreamEncoder::with_input_estimate`]): clients such as Claude Code read the context
+//! size from `message_start`, and a zero there looks like an empty context. The real
+//! count follows in `message_delta`, which carries the complete usage.
 
 use super::wire::{encode_stop_reason, UsageOut};
 use crate::sse::write_json_frame;
@@ -19,6 +23,8 @@ pub struct StreamEncoder {
     /// Whether `message_start` (and its `ping`) has been written.
     started: bool,
     usage: Option<Usage>,
+    /// Input tokens `message_start` reports when the upstream has reported none yet.
+    input_estimate: u64,
     stop_reason: Option<StopReason>,
     /// Open blocks: canonical index and the Anthropic index, or `None` for a block that is
     /// not written (a foreign `Other`), whose deltas are dropped too.
@@ -133,6 +139,14 @@ impl StreamEncoder {
         Self::default()
     }
 
+    /// Sets the input tokens `message_start` reports when the upstream has not reported its
+    /// count by the first block (OpenAI and Gemini report usage only at the end).
+    #[must_use]
+    pub fn with_input_estimate(mut self, input_tokens: u64) -> Self {
+        self.input_estimate = input_tokens;
+        self
+    }
+
     /// Appends the frames for `event` to `out`.
     pub fn encode(&mut self, event: &StreamEvent, out: &mut Vec<u8>) -> Result<(), CodecError> {
         match event {
@@ -232,7 +246,10 @@ impl StreamEncoder {
             return Ok(());
         }
         self.started = true;
-        let usage = self.usage.unwrap_or_default();
+        let mut usage = self.usage.unwrap_or_default();
+        if usage.input_tokens == 0 {
+            usage.input_tokens = self.input_estimate;
+        }
         let start = MessageStart {
             kind: "message_start",
             message: StartMessage {

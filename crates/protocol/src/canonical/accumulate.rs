@@ -266,6 +266,26 @@ fn fold_other(part: &mut ContentPart, input_json: &mut String, format: WireForma
                 }
             }
         }
+        // A Responses upstream's reasoning item (id, encrypted content) belongs to the block.
+        (
+            ContentPart::Thinking { extra, .. },
+            WireFormat::OpenAiResponses,
+            Some("reasoning_item"),
+        ) => {
+            if let Some(Value::Object(item)) = delta.get("item") {
+                for (k, v) in item {
+                    if k != "type" {
+                        extra.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        // A Responses upstream's verbatim item, complete.
+        (ContentPart::Other { value, .. }, WireFormat::OpenAiResponses, Some("item")) => {
+            if let Some(item) = delta.get("item") {
+                *value = item.clone();
+            }
+        }
         // OpenAI's unknown deltas (a refusal) continue string fields of the block.
         (ContentPart::Other { value, .. }, WireFormat::OpenAiChat, _) => {
             if let (Value::Object(block), Value::Object(delta)) = (value, delta) {

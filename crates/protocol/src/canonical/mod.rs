@@ -31,6 +31,8 @@ pub type Extras = serde_json::Map<String, serde_json::Value>;
 pub enum WireFormat {
     /// OpenAI chat completions (also Azure OpenAI and every OpenAI-compatible server).
     OpenAiChat,
+    /// The OpenAI Responses API (`POST /v1/responses`), which Codex CLI speaks.
+    OpenAiResponses,
     /// Anthropic Messages.
     Anthropic,
     /// Google Gemini `generateContent`.
@@ -42,6 +44,7 @@ impl WireFormat {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::OpenAiChat => "openai",
+            Self::OpenAiResponses => "openai_responses",
             Self::Anthropic => "anthropic",
             Self::Gemini => "gemini",
         }

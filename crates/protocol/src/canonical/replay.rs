@@ -19,7 +19,8 @@ pub fn events_of(resp: &ChatResponse) -> Vec<StreamEvent> {
 ///
 /// Parts carry their content the way the format's own stream decoder delivers it, so that
 /// accumulating the events gives `resp` back (extras aside, which streams do not carry):
-/// a thinking block's signature is a `Signature` delta; the citations of an Anthropic text
+/// a thinking block's signature is a `Signature` delta, a Responses reasoning item's fields
+/// an `{"type": "reasoning_item", "item": ...}` delta; the citations of an Anthropic text
 /// part are `citations_delta`s; an OpenAI refusal opens as `{"type": "refusal"}` and
 /// arrives as a `{"refusal": ...}` delta (what OpenAI clients read); any other `Other`
 /// part opens with its whole value and has no deltas. Image and tool-result parts, which
@@ -88,9 +89,24 @@ fn push_part(
             );
         }
         ContentPart::Thinking {
-            text, signature, ..
+            text,
+            signature,
+            extra,
         } => {
             out.push(start(BlockKind::Thinking));
+            // A Responses reasoning item (id, encrypted content) arrives as its stream
+            // decoder delivers it: the whole item as an `Other` delta.
+            if source == WireFormat::OpenAiResponses && !extra.is_empty() {
+                let mut item = extra.clone();
+                item.insert("type".into(), Value::from("reasoning"));
+                let mut value = Map::new();
+                value.insert("type".into(), Value::from("reasoning_item"));
+                value.insert("item".into(), Value::Object(item));
+                out.push(delta(BlockDelta::Other {
+                    format: WireFormat::OpenAiResponses,
+                    value: Value::Object(value),
+                }));
+            }
             out.extend(chunks(text, max).map(|c| delta(BlockDelta::Thinking(c.to_owned()))));
             if let Some(signature) = signature {
                 out.push(delta(BlockDelta::Signature(signature.clone())));

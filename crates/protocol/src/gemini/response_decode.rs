@@ -3,7 +3,7 @@
 
 use super::wire::{PartIn, ResponseIn, UsageIn};
 use crate::canonical::{ChatResponse, ContentPart, Extras, StopReason, Usage, WireFormat};
-use crate::error::{from_json_slice, CodecError};
+use crate::error::CodecError;
 use serde_json::Value;
 
 /// Decodes a complete Gemini answer.
@@ -25,7 +25,7 @@ use serde_json::Value;
 /// - Unmodelled fields stay in `extra` in their wire position: top-level ones as they are,
 ///   the first candidate's under `candidates: [{..}]`, usage details under `usageMetadata`.
 pub fn decode_response(body: &[u8]) -> Result<ChatResponse, CodecError> {
-    let resp: ResponseIn<'_> = from_json_slice(body)?;
+    let resp: ResponseIn<'_> = crate::json_guard::from_upstream_json(body)?;
     if let Some(err) = resp.error {
         let (kind, message) = err.into_pair();
         return Err(CodecError::field(

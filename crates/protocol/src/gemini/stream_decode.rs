@@ -3,7 +3,7 @@
 use super::response_decode::{call_id, raw_part, stop_reason, synthetic_id, usage};
 use super::wire::{ChunkIn, PartIn};
 use crate::canonical::{BlockDelta, BlockKind, StopReason, StreamEvent, Usage, WireFormat};
-use crate::error::{from_json_slice, CodecError};
+use crate::error::CodecError;
 use crate::sse::SseEvent;
 use serde_json::Value;
 
@@ -69,7 +69,7 @@ impl StreamDecoder {
         if data.is_empty() {
             return Ok(());
         }
-        let chunk: ChunkIn<'_> = from_json_slice(data.as_bytes())?;
+        let chunk: ChunkIn<'_> = crate::json_guard::from_upstream_json(data.as_bytes())?;
         if let Some(err) = chunk.error {
             let (kind, message) = err.into_pair();
             out.push(StreamEvent::Error { kind, message });

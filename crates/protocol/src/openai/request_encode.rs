@@ -46,6 +46,10 @@ struct RequestOut<'a> {
     stream: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     stream_options: Option<StreamOptionsOut<'a>>,
+    /// From a Responses client's `reasoning.effort` (an OpenAI chat client's own
+    /// `reasoning_effort` is one of its extras).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reasoning_effort: Option<&'a str>,
     #[serde(flatten)]
     extra: ExtrasOut<'a>,
 }
@@ -379,9 +383,19 @@ pub fn encode_request(req: &ChatRequest, model: &str) -> Result<Vec<u8>, CodecEr
         user: req.user.as_deref(),
         stream: req.stream,
         stream_options,
+        reasoning_effort: responses_reasoning_effort(req),
         extra: ExtrasOut::new(extras, &top_level_key),
     };
     to_json_vec(&out)
+}
+
+/// The `reasoning.effort` of a request from a Responses client: the one setting of its
+/// `reasoning` that chat completions has (as `reasoning_effort`).
+fn responses_reasoning_effort(req: &ChatRequest) -> Option<&str> {
+    req.extras_for(WireFormat::OpenAiResponses)?
+        .get("reasoning")?
+        .get("effort")?
+        .as_str()
 }
 
 fn function_tool(f: &FunctionTool, same: bool) -> FunctionToolOut<'_> {

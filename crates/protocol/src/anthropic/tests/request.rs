@@ -233,6 +233,7 @@ fn same_format_requests_arrive_unchanged_apart_from_the_model() {
         "request_basic.json",
         "request_tools.json",
         "request_agent.json",
+        "request_mid_conversation_system.json",
     ] {
         let req = decode_fixture(name);
         let sent = encode_json(&req, "claude-sonnet-4-5-20250929");
@@ -243,6 +244,93 @@ fn same_format_requests_arrive_unchanged_apart_from_the_model() {
         let body = encode_request(&req, &req.model, 1).unwrap();
         assert_eq!(decode_request(&body).unwrap(), req, "{name}");
     }
+}
+
+#[test]
+fn mid_conversation_system_messages_keep_their_place() {
+    let req = decode_fixture("request_mid_conversation_system.json");
+    let roles: Vec<Role> = req.messages.iter().map(|m| m.role).collect();
+    assert_eq!(
+        roles,
+        [
+            Role::System,
+            Role::User,
+            Role::System,
+            Role::Assistant,
+            Role::System,
+            Role::System,
+            Role::User
+        ]
+    );
+    assert_eq!(req.extra["thinking"], json!({"type": "adaptive"}));
+    assert_eq!(req.extra["output_config"], json!({"effort": "high"}));
+    let sent = encode_json(&req, "m");
+    let sent_roles: Vec<&str> = sent["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        sent_roles,
+        ["user", "system", "assistant", "system", "system", "user"]
+    );
+    assert_eq!(
+        sent["system"][1]["cache_control"],
+        json!({"type": "ephemeral"})
+    );
+}
+
+#[test]
+fn output_config_format_is_structured_output_for_every_format() {
+    let schema = json!({"type": "object", "properties": {"title": {"type": "string"}}, "required": ["title"]});
+    let body = json!({
+        "model": "m", "max_tokens": 100,
+        "messages": [{"role": "user", "content": "Title this session"}],
+        "output_config": {"effort": "high", "format": {"type": "json_schema", "schema": schema}}
+    });
+    let req = decode_request(body.to_string().as_bytes()).unwrap();
+    assert_eq!(
+        req.response_format,
+        Some(ResponseFormat::JsonSchema {
+            name: "output".into(),
+            schema: schema.clone(),
+            strict: None
+        })
+    );
+    // To Anthropic: the field as sent, no stand-in instruction in the system prompt.
+    let sent = encode_json(&req, "m");
+    assert_eq!(sent["output_config"], body["output_config"]);
+    assert!(sent.get("system").is_none(), "{sent}");
+    // To OpenAI: a json_schema response format.
+    let openai: Value =
+        serde_json::from_slice(&crate::openai::encode_request(&req, "gpt").unwrap()).unwrap();
+    assert_eq!(openai["response_format"]["type"], "json_schema");
+    assert_eq!(openai["response_format"]["json_schema"]["schema"], schema);
+    assert!(openai.get("output_config").is_none());
+}
+
+#[test]
+fn system_messages_of_other_clients_are_hoisted() {
+    // An OpenAI client cannot have negotiated the mid-conversation beta.
+    let mut req = ChatRequest::new(WireFormat::OpenAiChat, "m");
+    req.messages = vec![
+        Message::text(Role::User, "hi"),
+        Message::text(Role::System, "be brief"),
+        Message::text(Role::Developer, "use Rust"),
+        Message::text(Role::User, "again"),
+    ];
+    let sent = encode_json(&req, "m");
+    assert_eq!(
+        sent["system"],
+        json!([{"type": "text", "text": "be brief"}, {"type": "text", "text": "use Rust"}])
+    );
+    assert_eq!(
+        sent["messages"],
+        json!([{"role": "user", "content": [
+            {"type": "text", "text": "hi"}, {"type": "text", "text": "again"}
+        ]}])
+    );
 }
 
 #[test]
@@ -266,7 +354,7 @@ fn missing_required_fields_name_the_field() {
 fn invalid_fields_are_reported_with_their_path() {
     let cases: [(&[u8], &str); 5] = [
         (
-            br#"{"model":"m","max_tokens":1,"messages":[{"role":"system","content":"x"}]}"#,
+            br#"{"model":"m","max_tokens":1,"messages":[{"role":"tool","content":"x"}]}"#,
             "messages[0].role",
         ),
         (

@@ -404,3 +404,47 @@ fn stop_sequence_reaches_the_client() {
     let out = encode_events(&events, true);
     assert!(out.contains(r#""delta":{"stop_reason":"stop_sequence","stop_sequence":"END"}"#));
 }
+
+#[test]
+fn message_start_carries_the_estimate_until_the_upstream_reports() {
+    let foreign = [
+        StreamEvent::Start {
+            id: "chatcmpl-1".into(),
+            model: "gpt-4o".into(),
+        },
+        StreamEvent::BlockStart {
+            index: 0,
+            block: BlockKind::Text,
+        },
+        text(0, "Hi"),
+        StreamEvent::Finish {
+            stop_reason: StopReason::EndTurn,
+        },
+        usage(1234, 5),
+    ];
+    let encode = |events: &[StreamEvent]| {
+        let mut encoder = StreamEncoder::new(false).with_input_estimate(1200);
+        let mut out = Vec::new();
+        for e in events {
+            encoder.encode(e, &mut out).unwrap();
+        }
+        encoder.finish(&mut out).unwrap();
+        let frames = sse_frames(&String::from_utf8(out).unwrap());
+        let data: Vec<Value> = frames
+            .iter()
+            .map(|(_, d)| serde_json::from_str(d).unwrap())
+            .collect();
+        data
+    };
+    // Usage only at the end (OpenAI, Gemini): the estimate first, the real count last.
+    let data = encode(&foreign);
+    assert_eq!(data[0]["message"]["usage"]["input_tokens"], 1200);
+    let delta = data.iter().find(|d| d["type"] == "message_delta").unwrap();
+    assert_eq!(delta["usage"]["input_tokens"], 1234);
+    assert_eq!(delta["usage"]["output_tokens"], 5);
+    // Usage up front (Anthropic): the real count from the start.
+    let mut reported = foreign.to_vec();
+    reported.insert(1, usage(1500, 1));
+    let data = encode(&reported);
+    assert_eq!(data[0]["message"]["usage"]["input_tokens"], 1500);
+}

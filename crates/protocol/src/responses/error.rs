@@ -1,0 +1,3 @@
+//! Error bodies: the Responses API uses OpenAI's `{"error": {...}}` shape.
+
+pub use crate::openai::{decode_error, encode_error};

@@ -1,0 +1,3 @@
+//! Tests of the crate as a whole (each format's own tests are in `<format>/tests/`).
+
+mod properties;

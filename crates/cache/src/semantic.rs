@@ -29,7 +29,17 @@ const SKETCH_BITS: usize = SKETCH_WORDS * 64;
 /// Most prompts whose exact similarity is computed per search.
 const MAX_RERANKED: usize = 256;
 
-type Sketch = [u64; SKETCH_WORDS];
+/// A 256-bit SimHash sketch of a vector.
+pub type Sketch = [u64; SKETCH_WORDS];
+
+/// A vector as the index holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreparedVector {
+    /// Its sketch.
+    pub sketch: Sketch,
+    /// Its values ×127, rounded.
+    pub values: Box<[i8]>,
+}
 
 /// Fixed random hyperplanes (seeded, so every replica computes the same sketches).
 #[derive(Debug)]
@@ -186,13 +196,44 @@ impl SemanticIndex {
         instruction: &str,
         has_code: bool,
     ) {
+        let prepared = self.prepare(vector);
+        self.insert_prepared(scope, exact, prepared, instruction, has_code);
+    }
+
+    /// `vector` as the index holds it: its sketch and its quantised values (what the shared
+    /// tier sends to the other replicas, so that they index it without recomputing).
+    pub fn prepare(&self, vector: &[f32]) -> PreparedVector {
+        PreparedVector {
+            sketch: self.sketch(vector),
+            values: quantise(vector),
+        }
+    }
+
+    /// Adds a prompt whose vector is already prepared (here or by another replica with the
+    /// same embedder: sketches are seeded, so every replica computes the same ones). A prompt
+    /// already held under `exact` is replaced in place.
+    pub fn insert_prepared(
+        &self,
+        scope: KeyHash,
+        exact: KeyHash,
+        vector: PreparedVector,
+        instruction: &str,
+        has_code: bool,
+    ) {
         let prompt = IndexedPrompt {
             exact,
-            sketch: self.sketch(vector),
-            vector: quantise(vector),
+            sketch: vector.sketch,
+            vector: vector.values,
             instruction: instruction.into(),
             has_code,
         };
+        let mut scopes = self.scopes.write().unwrap_or_else(PoisonError::into_inner);
+        let list = scopes.entry(scope).or_default();
+        if let Some(held) = list.iter_mut().find(|p| p.exact == exact) {
+            *held = prompt;
+            return;
+        }
+        list.push(prompt);
         let evicted = {
             let mut order = self.order.lock().unwrap_or_else(PoisonError::into_inner);
             order.push_back((scope, exact));
@@ -202,11 +243,6 @@ impl SemanticIndex {
             }
             evicted
         };
-        let mut scopes = self.scopes.write().unwrap_or_else(PoisonError::into_inner);
-        let list = scopes.entry(scope).or_default();
-        // A re-stored prompt replaces its older self.
-        list.retain(|p| p.exact != exact);
-        list.push(prompt);
         for (s, e) in evicted {
             if let Some(list) = scopes.get_mut(&s) {
                 if let Some(i) = list.iter().position(|p| p.exact == e) {

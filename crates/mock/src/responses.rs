@@ -34,22 +34,40 @@ pub(crate) fn prompt(body: &Value) -> (Prompt, bool) {
             _ => None,
         }
     });
-    let first = body
-        .get("tools")
-        .and_then(Value::as_array)
-        .and_then(|t| t.first());
-    let custom = first.and_then(|t| t.get("type")).and_then(Value::as_str) == Some("custom");
-    let first_tool = first.and_then(|t| {
-        let name = t.get("name").and_then(Value::as_str)?;
-        Some(if custom {
-            ToolSpec {
-                name: name.to_owned(),
-                required: vec!["input".to_owned()],
-            }
-        } else {
-            ToolSpec::from_schema(name, t.get("parameters"))
+    let tool_list = body.get("tools").and_then(Value::as_array);
+    let custom = tool_list
+        .and_then(|t| t.first())
+        .and_then(|t| t.get("type"))
+        .and_then(Value::as_str)
+        == Some("custom");
+    // A freeform (`custom`) tool takes one raw string, shown here as a required `input`.
+    let tools = tool_list
+        .map(|tools| {
+            tools
+                .iter()
+                .filter_map(|t| {
+                    let name = t.get("name").and_then(Value::as_str)?;
+                    Some(match t.get("type").and_then(Value::as_str) {
+                        Some("custom") => ToolSpec {
+                            name: name.to_owned(),
+                            required: vec!["input".to_owned()],
+                            schema: json!({
+                                "type": "object",
+                                "properties": {"input": {"type": "string"}},
+                                "required": ["input"],
+                            }),
+                        },
+                        _ => ToolSpec::from_schema(name, t.get("parameters")),
+                    })
+                })
+                .collect()
         })
-    });
+        .unwrap_or_default();
+    let json_schema = body
+        .pointer("/text/format")
+        .filter(|f| f.get("type").and_then(Value::as_str) == Some("json_schema"))
+        .and_then(|f| f.get("schema"))
+        .cloned();
     let prompt = Prompt {
         model: body
             .get("model")
@@ -60,7 +78,13 @@ pub(crate) fn prompt(body: &Value) -> (Prompt, bool) {
         include_usage: true,
         last_user_text,
         tool_result,
-        first_tool,
+        tools,
+        system_text: body
+            .get("instructions")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        json_schema,
         prompt_tokens: body.get("input").map_or(0, prompt_words)
             + body.get("instructions").map_or(0, prompt_words),
     };

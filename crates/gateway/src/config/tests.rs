@@ -345,7 +345,10 @@ fn cache_redis_settings() {
          redis_prefix = \"team-a:\"\nredis_timeout_ms = 20\n"
     ))
     .unwrap();
-    assert_eq!(c.cache.redis_url.as_deref(), Some("redis://127.0.0.1:6379/0"));
+    assert_eq!(
+        c.cache.redis_url.as_deref(),
+        Some("redis://127.0.0.1:6379/0")
+    );
     assert_eq!(c.cache.redis_prefix, "team-a:");
     assert_eq!(c.cache.redis_timeout, std::time::Duration::from_millis(20));
 }

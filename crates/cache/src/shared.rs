@@ -27,7 +27,7 @@ use redis::{aio::MultiplexedConnection, AsyncConnectionConfig, Client, RedisErro
 use std::{
     fmt,
     sync::{
-        atomic::{AtomicU32, AtomicU64, Ordering},
+        atomic::{AtomicU64, Ordering},
         Arc, OnceLock, PoisonError, RwLock,
     },
     time::{Duration, SystemTime, UNIX_EPOCH},
@@ -40,8 +40,10 @@ use tokio::{
 
 /// Default longest wait for Redis on a lookup.
 pub const DEFAULT_LOOKUP_TIMEOUT: Duration = Duration::from_millis(5);
-/// Longest wait for a batch of stores, a connection or its first PING.
+/// Longest wait for a batch of stores, a connection or a PING.
 const IO_TIMEOUT: Duration = Duration::from_secs(1);
+/// Time between PINGs of a live connection.
+const HEALTH_CHECK: Duration = Duration::from_secs(1);
 /// Announcements the stream keeps (approximately): how far behind a replica may fall before
 /// it has to SCAN again.
 pub const STREAM_MAXLEN: usize = 10_000;
@@ -55,8 +57,6 @@ const READ_BLOCK: Duration = Duration::from_millis(1000);
 const READ_COUNT: usize = 256;
 /// Keys per SCAN step.
 const SCAN_COUNT: usize = 500;
-/// Lookups in a row that time out before the connection is considered lost.
-const TIMEOUTS_BEFORE_DOWN: u32 = 5;
 /// Records re-embedded per permit of the embedding pool.
 const EMBED_CHUNK: usize = 16;
 
@@ -147,7 +147,6 @@ struct Inner {
     origin: String,
     link: RwLock<Option<Link>>,
     generations: AtomicU64,
-    timeouts_in_a_row: AtomicU32,
     /// Woken when the link is lost.
     lost: Notify,
     /// The live link's generation, `None` while down.
@@ -210,7 +209,6 @@ impl SharedTier {
             origin,
             link: RwLock::new(None),
             generations: AtomicU64::new(0),
-            timeouts_in_a_row: AtomicU32::new(0),
             lost: Notify::new(),
             connected: watch::Sender::new(None),
             lookup_timeout: settings.lookup_timeout,
@@ -276,12 +274,10 @@ impl Inner {
         )
         .await;
         match reply {
+            // A slow answer is a miss, not a lost connection: a hung Redis is noticed by
+            // the follower's read (or a store) timing out, without flapping under load.
             Err(_) => {
                 self.stats.redis().timeout();
-                let n = self.timeouts_in_a_row.fetch_add(1, Ordering::Relaxed) + 1;
-                if n >= TIMEOUTS_BEFORE_DOWN {
-                    self.lose(link.generation, "lookups keep timing out");
-                }
                 Fetched::Unavailable
             }
             Ok(Err(e)) => {
@@ -289,7 +285,6 @@ impl Inner {
                 Fetched::Unavailable
             }
             Ok(Ok((answer, ttl_ms))) => {
-                self.timeouts_in_a_row.store(0, Ordering::Relaxed);
                 // PTTL: -2 gone (expired between the two commands), -1 no expiry (not
                 // written by a gateway; served, but held here for a minute at most).
                 let ttl = match ttl_ms {
@@ -387,7 +382,6 @@ async fn supervise(inner: Arc<Inner>) {
         let generation = inner.generations.fetch_add(1, Ordering::Relaxed) + 1;
         *inner.link.write().unwrap_or_else(PoisonError::into_inner) =
             Some(Link { generation, conn });
-        inner.timeouts_in_a_row.store(0, Ordering::Relaxed);
         inner.stats.redis().set_up(true);
         inner.connected.send_replace(Some(generation));
         if outage {
@@ -399,9 +393,26 @@ async fn supervise(inner: Arc<Inner>) {
             tracing::info!("response cache: shared through Redis at {}", inner.url);
         }
         outage = true;
-        // Until the link is lost (a stale wake-up from an older link is ignored).
+        // Until the link is lost (a stale wake-up from an older link is ignored), with a
+        // PING every second, so that a Redis that hangs (rather than closing the
+        // connection) is noticed without traffic.
         loop {
-            inner.lost.notified().await;
+            tokio::select! {
+                () = inner.lost.notified() => {}
+                () = tokio::time::sleep(HEALTH_CHECK) => {
+                    if let Some(mut link) = inner.link() {
+                        let ping = redis::cmd("PING");
+                        match timeout(IO_TIMEOUT, ping.query_async::<()>(&mut link.conn)).await {
+                            Ok(Ok(())) => {}
+                            Ok(Err(e)) => inner.fail(link.generation, &e),
+                            Err(_) => {
+                                inner.stats.redis().error();
+                                inner.lose(link.generation, "PING timed out");
+                            }
+                        }
+                    }
+                }
+            }
             if inner.link().is_none() {
                 break;
             }

@@ -275,6 +275,17 @@ impl PrivateRedis {
         }
     }
 
+    /// Sends `signal` (`STOP`, `CONT`) to the server.
+    fn signal(&self, signal: &str) {
+        let pid = self.child.as_ref().unwrap().id().to_string();
+        let ok = Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill -{signal} {pid}");
+    }
+
     fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {
             let _ = c.kill();
@@ -285,8 +296,48 @@ impl PrivateRedis {
 
 impl Drop for PrivateRedis {
     fn drop(&mut self) {
+        if self.child.is_some() {
+            self.signal("CONT");
+        }
         self.stop();
     }
+}
+
+#[tokio::test]
+async fn a_redis_that_hangs_costs_one_timeout_per_lookup_and_is_noticed() {
+    let server = PrivateRedis::start();
+    let url = server.url();
+    let prefix = unique_prefix("hang");
+    let mut s = settings(&url, &prefix);
+    if let Some(shared) = &mut s.shared {
+        shared.lookup_timeout = Duration::from_millis(20);
+    }
+    let a = ResponseCache::new(&s);
+    eventually(5, "connected", || a.shared_up() == Some(true)).await;
+    server.signal("STOP");
+    let key = request_key(&request(SORT), "coder", None);
+    let started = Instant::now();
+    let (found, _) = a.lookup(&key, None).await;
+    assert!(matches!(found, Lookup::Miss));
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(20) && waited < Duration::from_millis(500),
+        "{waited:?}"
+    );
+    assert_eq!(a.stats().redis.unwrap().timeouts, 1);
+    // The health check (and the follower's read) notice it within a few seconds; then
+    // lookups skip Redis.
+    eventually(10, "the hang noticed", || a.shared_up() == Some(false)).await;
+    let started = Instant::now();
+    let (found, _) = a.lookup(&key, None).await;
+    assert!(matches!(found, Lookup::Miss));
+    assert!(
+        started.elapsed() < Duration::from_millis(20),
+        "{:?}",
+        started.elapsed()
+    );
+    server.signal("CONT");
+    eventually(10, "reconnected", || a.shared_up() == Some(true)).await;
 }
 
 #[tokio::test]

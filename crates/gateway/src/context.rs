@@ -6,6 +6,7 @@ use std::{
     sync::Arc,
     time::{Duration, Instant, SystemTime},
 };
+use switchyard_analytics::CacheStatus;
 use switchyard_protocol::{ErrorKind, Usage, WireFormat};
 use switchyard_providers::ProviderSettings;
 use switchyard_router::Decision;
@@ -103,6 +104,10 @@ pub struct RequestContext {
     pub traceparent: Option<http::HeaderValue>,
     /// The code API's task, language, template and validation outcome.
     pub code: Option<Box<CodeFacts>>,
+    /// What the response cache did (`None`: caching is off for this request's alias).
+    pub cache_status: Option<CacheStatus>,
+    /// Similarity of a semantic cache hit.
+    pub cache_similarity: Option<f32>,
     /// Prompt and completion text, only when analytics needs them: the upstream reported
     /// no usage (tokens are then counted from the text), or `analytics.record_text` is on.
     /// Never logged.
@@ -141,6 +146,8 @@ impl RequestContext {
             error: None,
             traceparent: None,
             code: None,
+            cache_status: None,
+            cache_similarity: None,
             texts: None,
         }
     }

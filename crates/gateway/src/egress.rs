@@ -15,7 +15,7 @@ use axum::{body::Body, response::Response};
 use bytes::Bytes;
 use http::{header, HeaderValue};
 use std::{convert::Infallible, sync::Arc};
-use switchyard_analytics::estimate_usage;
+use switchyard_analytics::{estimate_usage, CacheStatus};
 use switchyard_protocol::{
     codec, codec::AnyStreamEncoder, responses::Echo, BlockDelta, ErrorKind, StreamEvent,
 };
@@ -143,6 +143,19 @@ fn respond_headers(ctx: &RequestContext, response: &mut Response) {
     if ctx.attempts > 0 {
         headers.insert("x-switchyard-attempts", HeaderValue::from(ctx.attempts));
     }
+    if let Some(status) = ctx.cache_status {
+        let value = match status {
+            CacheStatus::Hit => "exact",
+            CacheStatus::SemanticHit => "semantic",
+            CacheStatus::Miss | CacheStatus::Bypass => "miss",
+        };
+        headers.insert("x-switchyard-cache", HeaderValue::from_static(value));
+    }
+    if let Some(similarity) = ctx.cache_similarity {
+        if let Ok(v) = HeaderValue::from_str(&format!("{similarity:.4}")) {
+            headers.insert("x-switchyard-cache-similarity", v);
+        }
+    }
     let overhead_us = u64::try_from(ctx.overhead().as_micros()).unwrap_or(u64::MAX);
     headers.insert("x-switchyard-overhead-us", HeaderValue::from(overhead_us));
 }
@@ -231,6 +244,9 @@ impl Drop for Relay {
 
 impl Relay {
     fn track(&mut self, event: &StreamEvent) {
+        if let Some(recorder) = &mut self.answer.recorder {
+            recorder.push(event);
+        }
         match event {
             StreamEvent::Usage(u) => self.ctx.usage = Some(*u),
             StreamEvent::Delta {
@@ -315,6 +331,9 @@ impl Relay {
                 };
                 if let Err(e) = finished {
                     self.fail(ErrorKind::Internal, &format!("cannot end stream: {e}"), out);
+                } else if let Some(recorder) = self.answer.recorder.take() {
+                    // Only a stream that reached its end cleanly is stored.
+                    recorder.finish(&self.state);
                 }
                 self.done = true;
             }

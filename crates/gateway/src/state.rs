@@ -1,6 +1,7 @@
 //! What every request shares: providers with their pools, the alias table, and the health
 //! of every deployment.
 
+use crate::config::{CacheConfig, EmbedderChoice};
 use crate::{
     access_log::AccessLogWriter,
     config::{Config, Price, RoutePolicy},
@@ -12,6 +13,10 @@ use std::{
     sync::{Arc, RwLock},
 };
 use switchyard_analytics::{Analytics, ModelPrice, PriceTable};
+use switchyard_cache::{
+    embed::{BuiltinEmbedder, Embedder},
+    CacheSettings, ResponseCache, SemanticSettings, SharedSettings,
+};
 use switchyard_codeintel::PromptTemplates;
 use switchyard_providers::{Provider, Timeouts};
 use switchyard_router::{Model, Router, Tier};
@@ -86,6 +91,8 @@ pub struct AppState {
     pub key_hashes: Vec<Arc<str>>,
     /// The OTLP trace exporter, when `[telemetry]` sets an endpoint.
     pub telemetry: Option<Telemetry>,
+    /// The response cache, when `[cache]` (or an alias) enables it.
+    pub cache: Option<ResponseCache>,
     /// The access log's writer, unless `server.access_log = false`.
     pub access_log: Option<AccessLogWriter>,
     /// The code API's prompt templates (built-in, with `[code] templates_dir` overrides).
@@ -190,12 +197,17 @@ impl AppState {
         let templates = Self::templates_of(&config)?;
         let prices = Self::price_table(&config);
         let repositories = crate::repositories::Repositories::start(&config)?;
+        let cache = match config.cache.is_used() {
+            true => Some(ResponseCache::new(&cache_settings(&config.cache)?)),
+            false => None,
+        };
         let access_log = if config.server.access_log {
             AccessLogWriter::start()
         } else {
             None
         };
         Ok(Arc::new(Self {
+            cache,
             config,
             providers,
             routes,
@@ -330,4 +342,44 @@ impl AppState {
         out.sort_by(|a, b| (a.provider, &a.model).cmp(&(b.provider, &b.model)));
         out
     }
+}
+
+/// The response cache's settings for `[cache]`; the embedder it can run.
+fn cache_settings(config: &CacheConfig) -> Result<CacheSettings, String> {
+    let semantic = if config.semantic_used() {
+        let embedder = match &config.embedder {
+            EmbedderChoice::Builtin => Embedder::Builtin(BuiltinEmbedder),
+            EmbedderChoice::Auto => {
+                tracing::info!(
+                    "semantic cache: using the built-in embedder (no neural model files in this \
+                     build; see README \"Semantic cache\")"
+                );
+                Embedder::Builtin(BuiltinEmbedder)
+            }
+            EmbedderChoice::Neural | EmbedderChoice::Provider(_) => {
+                return Err(
+                    "cache.embedder: only `auto` and `builtin` are available in this build \
+                            (the neural and provider embedders are not built yet)"
+                        .to_owned(),
+                )
+            }
+        };
+        Some(SemanticSettings {
+            embedder,
+            embed_wait: config.embed_wait,
+            workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        })
+    } else {
+        None
+    };
+    Ok(CacheSettings {
+        max_entries: config.max_entries,
+        max_bytes: config.max_bytes,
+        semantic,
+        shared: config.redis_url.as_ref().map(|url| SharedSettings {
+            url: url.clone(),
+            prefix: config.redis_prefix.clone(),
+            lookup_timeout: config.redis_timeout,
+        }),
+    })
 }

@@ -1,6 +1,7 @@
 //! `switchyard`: the gateway binary. Thin: parses the command line, loads config, and hands
 //! over to the gateway crate.
 
+mod cache_eval;
 mod index_cmd;
 mod router_cmd;
 
@@ -74,6 +75,31 @@ enum Command {
     /// Train and evaluate the complexity router's classifier.
     #[command(subcommand)]
     Router(router_cmd::RouterCommand),
+    /// Response-cache tools.
+    Cache {
+        #[command(subcommand)]
+        command: CacheCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CacheCommand {
+    /// Measure the semantic cache through a running gateway: each group's anchor, then its
+    /// variants; prints the paraphrase hit rate and the false-hit rate on near-misses.
+    Eval {
+        /// A `cache-dev.jsonl`-format file.
+        #[arg(long)]
+        data: PathBuf,
+        /// The gateway's base URL.
+        #[arg(long, default_value = "http://127.0.0.1:4000")]
+        url: String,
+        /// The model (alias) every request names.
+        #[arg(long, default_value = "gpt-4o-mini")]
+        model: String,
+        /// A client key of the gateway, if it requires one.
+        #[arg(long, env = "SWITCHYARD_API_KEY")]
+        key: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -115,6 +141,42 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::Cache {
+            command:
+                CacheCommand::Eval {
+                    data,
+                    url,
+                    model,
+                    key,
+                },
+        } => {
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("error: cannot start the async runtime: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let options = cache_eval::EvalOptions {
+                data,
+                url,
+                model,
+                key,
+            };
+            match runtime.block_on(cache_eval::run(&options)) {
+                Ok(report) => {
+                    print!("{report}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Report {
             config,
             since,

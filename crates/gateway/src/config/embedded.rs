@@ -121,6 +121,7 @@ pub fn environment_config(
         telemetry: None,
         code: super::CodeConfig::default(),
         repositories: Vec::new(),
+        cache: Default::default(),
         base_dir: None,
     })
 }
@@ -214,6 +215,7 @@ pub fn demo_config(listen: SocketAddr, mock_url: &str) -> Config {
         telemetry: None,
         code: super::CodeConfig::default(),
         repositories: Vec::new(),
+        cache: Default::default(),
         base_dir: None,
     }
 }

@@ -2,6 +2,7 @@
 //! validated into [`Config`], whose every reference is known to resolve. Errors name the
 //! file, the key and the problem.
 
+mod cache;
 mod code;
 mod embedded;
 mod env;
@@ -12,6 +13,10 @@ mod resilience;
 mod routers;
 mod telemetry;
 
+pub use cache::{
+    AliasCachePolicy, CacheConfig, EffectiveCachePolicy, EmbedderChoice, DEFAULT_CACHE_TTL,
+    DEFAULT_SIMILARITY_THRESHOLD,
+};
 pub use code::CodeConfig;
 pub use embedded::{demo_config, environment_config};
 pub use limits::ServerLimits;
@@ -78,6 +83,8 @@ pub struct Config {
     pub code: CodeConfig,
     /// `[repositories.NAME]`: repositories indexed for codebase context, in name order.
     pub repositories: Vec<RepositoryConfig>,
+    /// `[cache]`: the response cache (off by default).
+    pub cache: CacheConfig,
     /// Directory of the config file (relative analytics paths resolve against it).
     pub base_dir: Option<PathBuf>,
 }
@@ -219,7 +226,7 @@ impl Validator<'_> {
         env::interpolate(value, self.lookup).map_err(|m| self.err(key, m))
     }
 
-    fn config(&self, raw: RawConfig) -> Result<Config, ConfigError> {
+    fn config(&self, mut raw: RawConfig) -> Result<Config, ConfigError> {
         let listen_text = match &raw.server.listen {
             Some(l) => self.interpolate("server.listen", l)?,
             None => DEFAULT_LISTEN.to_owned(),
@@ -271,6 +278,12 @@ impl Validator<'_> {
             self.err(key, message)
         })?;
         let telemetry = self.telemetry(raw.telemetry.as_ref())?;
+        let alias_caches: BTreeMap<String, Option<raw::RawAliasCache>> = raw
+            .models
+            .iter_mut()
+            .map(|(alias, m)| (alias.clone(), m.cache.take()))
+            .collect();
+        let cache = self.cache(raw.cache.as_ref(), &alias_caches)?;
         let admin_key = match &raw.server.admin_key {
             None => None,
             Some(k) => {
@@ -402,6 +415,7 @@ impl Validator<'_> {
             telemetry,
             code,
             repositories,
+            cache,
             base_dir: None,
         })
     }

@@ -25,6 +25,35 @@ pub(crate) struct RawConfig {
     pub code: super::code::RawCode,
     #[serde(default)]
     pub repositories: BTreeMap<String, super::repositories::RawRepository>,
+    pub cache: Option<RawCache>,
+}
+
+/// `[cache]`: the response cache.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCache {
+    pub enabled: Option<bool>,
+    pub semantic: Option<bool>,
+    pub embedder: Option<String>,
+    pub ttl_secs: Option<u64>,
+    pub threshold: Option<f64>,
+    pub max_read_temperature: Option<f64>,
+    pub max_entries: Option<u64>,
+    pub max_bytes: Option<u64>,
+    pub embed_wait_ms: Option<u64>,
+    pub redis_url: Option<String>,
+    pub redis_prefix: Option<String>,
+    pub redis_timeout_ms: Option<u64>,
+}
+
+/// `[models.ALIAS.cache]`: the alias's cache policy over `[cache]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawAliasCache {
+    pub enabled: Option<bool>,
+    pub semantic: Option<bool>,
+    pub ttl_secs: Option<u64>,
+    pub threshold: Option<f64>,
 }
 
 /// `[telemetry]`: OpenTelemetry traces over OTLP/HTTP.
@@ -119,6 +148,7 @@ pub(crate) struct RawModel {
     pub first_byte_timeout_ms: Option<u64>,
     pub total_timeout_ms: Option<u64>,
     pub stream_idle_timeout_ms: Option<u64>,
+    pub cache: Option<RawAliasCache>,
 }
 
 /// One entry of `deployments`.

@@ -300,6 +300,60 @@ fn telemetry_section_is_validated() {
 }
 
 #[test]
+fn cache_section_and_alias_overrides() {
+    let c = parse(VALID).unwrap();
+    assert!(!c.cache.is_used(), "the cache is off unless configured");
+    let text = format!(
+        "{VALID}\n[cache]\nenabled = true\nsemantic = true\nttl_secs = 60\nthreshold = 0.9\n\n\
+         [models.slow]\ndeployments = [{{ provider = \"local\", model = \"big\" }}]\n\
+         cache = {{ enabled = false }}\n"
+    );
+    let c = parse(&text).unwrap();
+    let fast = c.cache.policy("fast");
+    assert!(fast.enabled && fast.semantic);
+    assert_eq!(fast.ttl, std::time::Duration::from_secs(60));
+    assert!((fast.threshold - 0.9).abs() < 1e-6);
+    assert!(!c.cache.policy("slow").enabled);
+    assert!(!c.cache.policy("slow").semantic);
+    assert_eq!(c.cache.embedder, EmbedderChoice::Auto);
+    for (bad, key) in [
+        ("[cache]\nthreshold = 1.5", "cache.threshold"),
+        ("[cache]\nttl_secs = 0", "cache.ttl_secs"),
+        ("[cache]\nembedder = \"provider:nope\"", "cache.embedder"),
+        ("[cache]\nredis_url = \"http://x\"", "cache.redis_url"),
+        (
+            "[cache]\nredis_url = \"rediss://cache.example:6380\"",
+            "cache.redis_url",
+        ),
+        ("[cache]\nredis_url = \"redis://h:port\"", "cache.redis_url"),
+        ("[cache]\nredis_prefix = \"\"", "cache.redis_prefix"),
+        ("[cache]\nredis_timeout_ms = 0", "cache.redis_timeout_ms"),
+    ] {
+        let err = parse(&format!("{VALID}\n{bad}\n")).unwrap_err();
+        assert_eq!(err.key, key, "{bad}: {err}");
+    }
+}
+
+#[test]
+fn cache_redis_settings() {
+    let c = parse(VALID).unwrap();
+    assert_eq!(c.cache.redis_url, None);
+    assert_eq!(c.cache.redis_prefix, "switchyard:cache:");
+    assert_eq!(c.cache.redis_timeout, std::time::Duration::from_millis(5));
+    let c = parse(&format!(
+        "{VALID}\n[cache]\nenabled = true\nredis_url = \"redis://127.0.0.1:6379/0\"\n\
+         redis_prefix = \"team-a:\"\nredis_timeout_ms = 20\n"
+    ))
+    .unwrap();
+    assert_eq!(
+        c.cache.redis_url.as_deref(),
+        Some("redis://127.0.0.1:6379/0")
+    );
+    assert_eq!(c.cache.redis_prefix, "team-a:");
+    assert_eq!(c.cache.redis_timeout, std::time::Duration::from_millis(20));
+}
+
+#[test]
 fn responses_mode_defaults_to_native_only_for_the_official_openai_url() {
     use switchyard_providers::ResponsesMode;
     let c = parse(

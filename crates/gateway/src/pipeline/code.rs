@@ -20,6 +20,7 @@ use crate::{
     state::{AppState, ModelRoute},
 };
 use std::sync::Arc;
+use switchyard_analytics::CacheStatus;
 use switchyard_codeintel::{
     CodeRequest, CodeTask, PromptInput, RenderedPrompt, Validation, ValidationMode,
 };
@@ -75,8 +76,21 @@ pub async fn run(
     };
     let mut report = Report::new(template);
     let lookup_key = native.as_ref().unwrap_or(&chat);
-    if let Some(hit) = cache::lookup(state, lookup_key, ctx) {
-        report.cache = "hit";
+    let mut stored_ticket = None;
+    let found = match cache::lookup(state, &route.alias, lookup_key, &parts.headers, ctx).await {
+        cache::CacheLookup::Hit(hit) => Some(hit),
+        cache::CacheLookup::Miss(ticket) => {
+            // Streamed code answers are not stored: their check runs as the stream ends,
+            // after the point where a failed one could still be kept out of the cache.
+            if !req.stream {
+                stored_ticket = ticket;
+            }
+            None
+        }
+    };
+    if let Some(hit) = found {
+        let hit = hit.response.clone();
+        report.cache = cache_label(ctx);
         if req.stream {
             // A stored answer passed validation: replayed, its final event checks it again.
             let spec = CodeStreamSpec {
@@ -88,7 +102,7 @@ pub async fn run(
                 model: Some(hit.model.clone()),
                 price: None,
                 template: report.template,
-                cache: "hit",
+                cache: report.cache,
             };
             let events = switchyard_protocol::canonical::replay::events_of(&hit);
             return Ok(Answer::Stream(
@@ -125,7 +139,7 @@ pub async fn run(
             cache: "miss",
         };
         return Ok(Answer::Stream(
-            StreamAnswer::live(live, chat, keep).for_code(spec),
+            StreamAnswer::live(live, chat, keep, None).for_code(spec),
         ));
     }
     let mut resp = call(
@@ -190,8 +204,9 @@ pub async fn run(
     if let Some(facts) = ctx.code.as_deref_mut() {
         facts.validation = outcome;
     }
-    if passed(checked.as_ref()) {
-        cache::store(state, lookup_key, &resp, ctx);
+    // A rejected answer is never stored.
+    if let (true, Some(ticket)) = (passed(checked.as_ref()), stored_ticket) {
+        cache::store(state, ticket, &resp);
     }
     observe::answered(state, ctx, &chat, &resp);
     ctx.usage = Some(report.usage);
@@ -360,4 +375,13 @@ fn price_of(state: &AppState, ctx: &RequestContext) -> Option<(f64, f64)> {
     let model = ctx.upstream_model.as_deref()?;
     let price = state.prices.lookup(ctx.provider_name(), model)?;
     Some((price.input, price.output))
+}
+
+/// The answer's `cache` field: what the cache stage did for this request.
+fn cache_label(ctx: &RequestContext) -> &'static str {
+    match ctx.cache_status {
+        Some(CacheStatus::Hit) => "exact",
+        Some(CacheStatus::SemanticHit) => "semantic",
+        _ => "miss",
+    }
 }

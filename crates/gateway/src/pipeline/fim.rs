@@ -21,16 +21,19 @@ pub async fn run(
     ctx.requested_model = Some(Arc::from(native.model.as_str()));
     ctx.stream = native.stream;
     let route = plan::plan(state, &native.model, Some(&native), ctx)?;
-    if let Some(hit) = cache::lookup(state, &native, ctx) {
-        return Ok(if native.stream {
-            Answer::Stream(StreamAnswer::replay(
-                switchyard_protocol::canonical::replay::events_of(&hit),
-                &native,
-            ))
-        } else {
-            Answer::Complete(hit)
-        });
-    }
+    let ticket = match cache::lookup(state, &route.alias, &native, &parts.headers, ctx).await {
+        cache::CacheLookup::Hit(hit) => {
+            return Ok(if native.stream {
+                Answer::Stream(StreamAnswer::replay(
+                    switchyard_protocol::canonical::replay::events_of(&hit.response),
+                    &native,
+                ))
+            } else {
+                Answer::Complete(hit.response.clone())
+            });
+        }
+        cache::CacheLookup::Miss(ticket) => ticket,
+    };
     let chat = chat_prompt(state, &native)?;
     let call = execute::Call::Fim {
         native: &native,
@@ -41,13 +44,18 @@ pub async fn run(
             .await?
             .into_stream()?;
         let keep = observe::needs_stream_text(state, ctx);
-        return Ok(Answer::Stream(StreamAnswer::live(live, native, keep)));
+        let recorder = ticket.map(|t| cache::StreamRecorder::new(t, &native, ctx));
+        return Ok(Answer::Stream(StreamAnswer::live(
+            live, native, keep, recorder,
+        )));
     }
     let mut resp = execute::run(state, route, call, parts, ctx)
         .await?
         .into_complete()?;
     unfence(&mut resp);
-    cache::store(state, &native, &resp, ctx);
+    if let Some(ticket) = ticket {
+        cache::store(state, ticket, &resp);
+    }
     observe::answered(state, ctx, &native, &resp);
     Ok(Answer::Complete(resp))
 }

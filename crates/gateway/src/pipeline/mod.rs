@@ -152,28 +152,36 @@ async fn chat(
     ctx.requested_model = Some(Arc::from(req.model.as_str()));
     ctx.stream = req.stream;
     let route = plan::plan(state, &req.model, Some(&req), ctx)?;
-    if let Some(hit) = cache::lookup(state, &req, ctx) {
-        return Ok(if req.stream {
-            Answer::Stream(StreamAnswer::replay(
-                switchyard_protocol::canonical::replay::events_of(&hit),
-                &req,
-            ))
-        } else {
-            Answer::Complete(hit)
-        });
-    }
+    let ticket = match cache::lookup(state, &route.alias, &req, &parts.headers, ctx).await {
+        cache::CacheLookup::Hit(hit) => {
+            return Ok(if req.stream {
+                Answer::Stream(StreamAnswer::replay(
+                    switchyard_protocol::canonical::replay::events_of(&hit.response),
+                    &req,
+                ))
+            } else {
+                Answer::Complete(hit.response.clone())
+            });
+        }
+        cache::CacheLookup::Miss(ticket) => ticket,
+    };
     if req.stream {
         let live = execute::run(state, route, execute::Call::Stream(&req), parts, ctx)
             .await?
             .into_stream()?;
         let keep = observe::needs_stream_text(state, ctx);
-        return Ok(Answer::Stream(StreamAnswer::live(live, req, keep)));
+        let recorder = ticket.map(|t| cache::StreamRecorder::new(t, &req, ctx));
+        return Ok(Answer::Stream(StreamAnswer::live(
+            live, req, keep, recorder,
+        )));
     }
     let resp = execute::run(state, route, execute::Call::Complete(&req), parts, ctx)
         .await?
         .into_complete()?;
     validate::check(&req, &resp)?;
-    cache::store(state, &req, &resp, ctx);
+    if let Some(ticket) = ticket {
+        cache::store(state, ticket, &resp);
+    }
     observe::answered(state, ctx, &req, &resp);
     Ok(Answer::Complete(resp))
 }

@@ -154,6 +154,8 @@ fn event(state: &AppState, ctx: &mut RequestContext) -> RequestEvent {
         validation: code.and_then(|c| c.validation).map(str::to_owned),
         prompt_text,
         completion_text,
+        cache_status: ctx.cache_status,
+        cache_similarity: ctx.cache_similarity.map(f64::from),
         ..RequestEvent::default()
     }
 }

@@ -84,12 +84,20 @@ pub struct StreamAnswer {
     /// For the code API: what its final event needs (the stream is then the code API's
     /// events, not the client's chat format).
     pub code: Option<Box<super::code::CodeStreamSpec>>,
+    /// Gathers a live answer for the cache, when it may be stored.
+    pub recorder: Option<super::cache::StreamRecorder>,
 }
 
 impl StreamAnswer {
     /// A live answer to `req`, keeping `req` if `keep_request`.
-    pub fn live(live: LiveStream, req: ChatRequest, keep_request: bool) -> Self {
+    pub fn live(
+        live: LiveStream,
+        req: ChatRequest,
+        keep_request: bool,
+        recorder: Option<super::cache::StreamRecorder>,
+    ) -> Self {
         Self {
+            recorder,
             include_usage: req.stream_include_usage,
             source: EventSource::Live(live),
             request: keep_request.then_some(req),
@@ -110,6 +118,7 @@ impl StreamAnswer {
             include_usage: req.stream_include_usage,
             request: None,
             code: None,
+            recorder: None,
         }
     }
 }

@@ -44,6 +44,7 @@ pub async fn health(State(state): State<Arc<AppState>>) -> Response {
 pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     let mut text = state.analytics.metrics().render();
     write_breaker_metrics(&state, &mut text);
+    write_cache_metrics(&state, &mut text);
     (
         [(
             header::CONTENT_TYPE,
@@ -93,4 +94,123 @@ pub fn write_breaker_metrics(state: &AppState, out: &mut String) {
         "Upstream requests in flight per deployment.",
     );
     out.push_str(&in_flight);
+}
+
+/// The response cache's own counters: lookups by result, the near-miss guard's refusals by
+/// reason, stores, busy embedder, and what the process holds.
+pub fn write_cache_metrics(state: &AppState, out: &mut String) {
+    let Some(cache) = &state.cache else { return };
+    let s = cache.stats();
+    write_metric_header(
+        out,
+        "switchyard_response_cache_lookups_total",
+        "counter",
+        "Response-cache lookups by result.",
+    );
+    for (result, v) in [
+        ("exact_hit", s.exact_hits),
+        ("semantic_hit", s.semantic_hits),
+        ("miss", s.misses),
+    ] {
+        let _ = writeln!(
+            out,
+            "switchyard_response_cache_lookups_total{{result=\"{result}\"}} {v}"
+        );
+    }
+    write_metric_header(
+        out,
+        "switchyard_response_cache_guard_refusals_total",
+        "counter",
+        "Semantic candidates the near-miss guard refused, by reason.",
+    );
+    for (reason, v) in &s.refusals {
+        let _ = writeln!(
+            out,
+            "switchyard_response_cache_guard_refusals_total{{reason=\"{}\"}} {v}",
+            reason.as_str()
+        );
+    }
+    for (name, kind, help, v) in [
+        (
+            "switchyard_response_cache_stores_total",
+            "counter",
+            "Answers stored.",
+            s.stores,
+        ),
+        (
+            "switchyard_response_cache_embedder_busy_total",
+            "counter",
+            "Semantic lookups counted as misses because no embedding worker was free in time.",
+            s.embedder_busy,
+        ),
+        (
+            "switchyard_response_cache_entries",
+            "gauge",
+            "Answers held in this process.",
+            s.entries,
+        ),
+        (
+            "switchyard_response_cache_bytes",
+            "gauge",
+            "Bytes of answers held in this process.",
+            s.bytes,
+        ),
+        (
+            "switchyard_response_cache_index_entries",
+            "gauge",
+            "Prompts in this process's semantic index.",
+            s.index_entries,
+        ),
+    ] {
+        write_metric_header(out, name, kind, help);
+        let _ = writeln!(out, "{name} {v}");
+    }
+    let Some(r) = s.redis else { return };
+    for (name, kind, help, v) in [
+        (
+            "switchyard_response_cache_redis_up",
+            "gauge",
+            "1 while the shared tier's Redis is reachable.",
+            u64::from(r.up),
+        ),
+        (
+            "switchyard_response_cache_redis_hits_total",
+            "counter",
+            "Answers found in Redis that this process did not hold (exact or semantic hits).",
+            r.hits,
+        ),
+        (
+            "switchyard_response_cache_redis_errors_total",
+            "counter",
+            "Redis commands that failed or timed out.",
+            r.errors,
+        ),
+        (
+            "switchyard_response_cache_redis_timeouts_total",
+            "counter",
+            "Lookups that gave up waiting for Redis (served as misses).",
+            r.timeouts,
+        ),
+        (
+            "switchyard_response_cache_redis_stores_total",
+            "counter",
+            "Answers written to Redis.",
+            r.stores,
+        ),
+        (
+            "switchyard_response_cache_redis_dropped_total",
+            "counter",
+            "Answers not written to Redis because it was down or the write queue was full.",
+            r.dropped,
+        ),
+        (
+            "switchyard_response_cache_redis_indexed_total",
+            "counter",
+            "Entries stored by other replicas added to this process's semantic index.",
+            r.indexed,
+        ),
+    ] {
+        write_metric_header(out, name, kind, help);
+        let _ = writeln!(out, "{name} {v}");
+    }
 }

@@ -502,3 +502,29 @@ async fn an_upstream_failure_is_a_json_error_that_names_the_upstream() {
     let (status, _) = post_code(&h, "generate", &body).await;
     assert_eq!(status, 502);
 }
+
+#[tokio::test]
+async fn a_rejected_answer_is_never_cached_and_a_valid_one_is() {
+    let config = format!("{CODE_CONFIG}\n[cache]\nenabled = true\n");
+    // `test` only validates: the broken answer is returned (marked) but must not be stored.
+    let h = Harness::start(&config, scripted(&[BROKEN_PYTHON, GOOD_PYTHON])).await;
+    let body = json!({"prompt": "tests for add", "language": "python", "model": "fast"});
+    let (_, first) = post_code(&h, "test", &body).await;
+    assert_eq!(first["validation"]["parsed"], false, "{first}");
+    assert_eq!(first["cache"], "miss");
+    let (_, second) = post_code(&h, "test", &body).await;
+    assert_eq!(
+        second["cache"], "miss",
+        "a rejected answer was served: {second}"
+    );
+    assert_eq!(second["validation"]["parsed"], true, "{second}");
+    assert_eq!(h.mock.stats().requests_total, 2);
+    let (_, third) = post_code(&h, "test", &body).await;
+    assert_eq!(third["cache"], "exact", "{third}");
+    assert_eq!(third["code"], second["code"]);
+    assert_eq!(
+        h.mock.stats().requests_total,
+        2,
+        "the hit called no upstream"
+    );
+}

@@ -18,7 +18,9 @@ fn main() {
     };
     let mut prompts = Vec::new();
     for line in text.lines() {
-        let Ok(g) = serde_json::from_str::<serde_json::Value>(line) else { continue };
+        let Ok(g) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
         prompts.extend(g["anchor"].as_str().map(str::to_owned));
         for v in g["variants"].as_array().into_iter().flatten() {
             prompts.extend(v["text"].as_str().map(str::to_owned));
@@ -33,7 +35,12 @@ fn main() {
         })
         .collect();
     times.sort_by(f64::total_cmp);
-    let at = |q: f64| times.get(((times.len() as f64 - 1.0) * q) as usize).copied().unwrap_or(0.0);
+    let at = |q: f64| {
+        times
+            .get(((times.len() as f64 - 1.0) * q) as usize)
+            .copied()
+            .unwrap_or(0.0)
+    };
     println!(
         "{} embedder, {} prompts: p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         embedder.name(),

@@ -340,7 +340,9 @@ const TIME_UNITS: &[(&str, &str)] = &[
 ];
 
 /// Words after which the next content word is what the answer is grouped by.
-const GROUPERS: &[&str] = &["each", "every", "per"];
+const GROUPERS: &[&str] = &["each", "every", "per", "by"];
+/// Words between a grouper and what it groups by ("by *the* department").
+const DETERMINERS: &[&str] = &["a", "an", "the", "its", "their", "his", "her", "my", "your"];
 
 /// Content words one prompt must add to an otherwise contained other to count as asking
 /// for more (tuned on cache-dev.jsonl).
@@ -427,6 +429,8 @@ pub struct PromptFeatures {
     content: BTreeSet<String>,
     /// The same, in order and repeated, for the added-clause rule.
     sequence: Vec<String>,
+    /// Every word, in order (for the swapped-word rule).
+    words: Vec<String>,
     /// Whether the request carries code (tasks then matter even when one side names none).
     has_code: bool,
     /// Units of time named.
@@ -511,8 +515,7 @@ fn identifier_parts(w: &Word) -> Vec<String> {
 
 /// Unit suffixes written onto a number (`5s`, `100MB`, `404s`): the number is the digits.
 const UNIT_SUFFIXES: &[&str] = &[
-    "s", "ms", "us", "ns", "m", "min", "h", "hr", "d", "k", "kb", "mb", "gb", "tb", "px", "em",
-    "x",
+    "s", "ms", "us", "ns", "m", "min", "h", "hr", "d", "k", "kb", "mb", "gb", "tb", "px", "em", "x",
 ];
 
 /// The number a word part stands for, if it is one (digits, or digits and a unit suffix).
@@ -548,6 +551,7 @@ impl PromptFeatures {
         for w in &words {
             let polar_word = w.raw.strip_suffix("ing").unwrap_or(&w.raw).to_owned();
             f.vocabulary.insert(w.norm.clone());
+            f.words.push(w.norm.clone());
             let parts = text::parts(&w.original);
             // "5 second timeout": a unit after a number, not the ordinal "second".
             let unit_after_number = prev_number && (w.raw == "second" || w.raw == "seconds");
@@ -594,19 +598,19 @@ impl PromptFeatures {
                 f.contrasts = true;
             }
             let bare = w.raw.strip_suffix("es").filter(|b| b.len() > 3);
-            if let Some(a) = ACTIONS
-                .iter()
-                .find(|a| {
-                    **a == w.norm || Some(**a) == bare || **a == polar_word || same_word(a, &w.norm)
-                })
-            {
+            if let Some(a) = ACTIONS.iter().find(|a| {
+                **a == w.norm || Some(**a) == bare || **a == polar_word || same_word(a, &w.norm)
+            }) {
                 f.actions.insert(a);
             }
             if w.norm == "also" || w.norm == "additionally" {
                 f.adds = true;
             }
-            if group_next && !text::is_stopword(&w.norm) {
-                f.groups.insert(w.norm.clone());
+            if group_next && !DETERMINERS.contains(&w.norm.as_str()) {
+                // "by *age*", but not "by the following ...".
+                if !text::is_stopword(&w.norm) {
+                    f.groups.insert(w.norm.clone());
+                }
                 group_next = false;
             }
             if GROUPERS.contains(&w.norm.as_str()) {
@@ -618,7 +622,12 @@ impl PromptFeatures {
             let known = whole
                 .iter()
                 .any(|c| LANGUAGES.contains(c) || LIBRARIES.contains(c));
-            let split = parts.iter().map(String::as_str).filter(|_| !known);
+            // Parts as written too: `redis:7` is `redis`, whose normal form is `redi`.
+            let split = parts
+                .iter()
+                .map(String::as_str)
+                .chain(w.raw.split(|c: char| !c.is_alphanumeric()))
+                .filter(|_| !known);
             for candidate in whole.into_iter().chain(split) {
                 if let Some(l) = LANGUAGES.iter().find(|l| **l == candidate) {
                     f.languages.insert(l);
@@ -724,8 +733,7 @@ pub fn check(a: &PromptFeatures, b: &PromptFeatures) -> Result<(), RefusalReason
         if x.quoted.iter().any(|q| !y.has(q)) {
             return Err(RefusalReason::Quoted);
         }
-        if x
-            .identifiers
+        if x.identifiers
             .iter()
             .any(|(_, parts, initials)| !y.has(parts) && !y.abbreviates(parts, initials))
         {
@@ -776,7 +784,7 @@ pub fn check(a: &PromptFeatures, b: &PromptFeatures) -> Result<(), RefusalReason
         // "per department" where the other prompt never mentions departments.
         if x.groups
             .iter()
-            .any(|g| !y.groups.contains(g) && !y.vocabulary.contains(g))
+            .any(|g| !y.groups.contains(g) && !y.knows(g))
         {
             return Err(RefusalReason::Constraint);
         }
@@ -788,6 +796,9 @@ pub fn check(a: &PromptFeatures, b: &PromptFeatures) -> Result<(), RefusalReason
         if adds_clause(x, y) {
             return Err(RefusalReason::Constraint);
         }
+    }
+    if swaps_words(a, b) {
+        return Err(RefusalReason::Identifier);
     }
     Ok(())
 }
@@ -832,12 +843,55 @@ fn adds_clause(x: &PromptFeatures, y: &PromptFeatures) -> bool {
     joined && run > 0
 }
 
+/// Longest prompts, in words, the swapped-word rule compares (it is quadratic).
+const MAX_SWAP_WORDS: usize = 120;
+
+/// Whether the two prompts are one sentence with a content word swapped for another
+/// ("... whether a number is *prime*" / "... is *even*"): each has a content word the other
+/// lacks, and at least four fifths of the longer one's words are shared, in order. Rewordings
+/// change more of the sentence than that.
+fn swaps_words(a: &PromptFeatures, b: &PromptFeatures) -> bool {
+    let (n, m) = (a.words.len(), b.words.len());
+    if n.max(m) > MAX_SWAP_WORDS || n.min(m) < 3 {
+        return false;
+    }
+    let lacks = |x: &PromptFeatures, y: &PromptFeatures| x.content.iter().any(|w| !y.knows(w));
+    if !(lacks(a, b) && lacks(b, a)) {
+        return false;
+    }
+    // Longest common subsequence of the two word sequences, one row at a time.
+    let mut row = vec![0usize; m + 1];
+    for wa in &a.words {
+        let mut diagonal = 0;
+        for (j, wb) in b.words.iter().enumerate() {
+            let above = row.get(j + 1).copied().unwrap_or(0);
+            let left = row.get(j).copied().unwrap_or(0);
+            let here = if wa == wb {
+                diagonal + 1
+            } else {
+                above.max(left)
+            };
+            diagonal = above;
+            if let Some(cell) = row.get_mut(j + 1) {
+                *cell = here;
+            }
+        }
+    }
+    let common = row.get(m).copied().unwrap_or(0);
+    common * 5 >= n.max(m) * 4
+}
+
 /// Whether two identifiers both prompts name appear in opposite orders
 /// (`camelCase to snake_case` vs `snake_case to camelCase`).
 fn order_differs(a: &PromptFeatures, b: &PromptFeatures) -> bool {
     let names = |f: &PromptFeatures| -> Vec<String> {
         let mut seen = Vec::new();
-        for name in f.identifiers.iter().map(|(n, _, _)| n).chain(&f.ordered_polar) {
+        for name in f
+            .identifiers
+            .iter()
+            .map(|(n, _, _)| n)
+            .chain(&f.ordered_polar)
+        {
             if !seen.contains(name) {
                 seen.push(name.clone());
             }
@@ -932,7 +986,10 @@ mod tests {
     fn rewordings_pass() {
         // A language spelled in camel case is one language, not its parts.
         assert_eq!(
-            verdict("throttle function in javascript", "JavaScript throttle function"),
+            verdict(
+                "throttle function in javascript",
+                "JavaScript throttle function"
+            ),
             Ok(())
         );
         // Numbers with their units, and "second" after a number as a unit.
@@ -940,7 +997,10 @@ mod tests {
             verdict("retry after 10 seconds", "retry after a 10s delay"),
             Ok(())
         );
-        assert_eq!(verdict("cap uploads at 50 MB", "cap uploads at 50MB"), Ok(()));
+        assert_eq!(
+            verdict("cap uploads at 50 MB", "cap uploads at 50MB"),
+            Ok(())
+        );
         // Other forms of a word, compounds and acronyms of named things.
         assert_eq!(
             verdict(
@@ -962,6 +1022,26 @@ mod tests {
                 "why the IOOBE here?"
             ),
             Ok(())
+        );
+        // A library written with its version is that library.
+        assert_eq!(
+            verdict(
+                "compose file with redis 7 and a named volume",
+                "compose file: redis:7, named volume"
+            ),
+            Ok(())
+        );
+        // "by" groups by the word after it, not by whatever follows "by the following".
+        assert_eq!(
+            verdict(
+                "Why is the error thrown by the following Kotlin function?",
+                "why does this function throw that error"
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            verdict("group orders by customer", "group orders by month"),
+            Err(RefusalReason::Constraint)
         );
         // A negation reaches the next content word only.
         assert_eq!(
@@ -998,6 +1078,14 @@ mod tests {
         // Mixed letters and digits name something: another one is another answer.
         assert_eq!(
             verdict("hash a string with sha256", "hash a string with sha512"),
+            Err(Identifier)
+        );
+        // The same sentence with one word swapped asks for something else.
+        assert_eq!(
+            verdict(
+                "Write a Python function that checks whether a word is a palindrome.",
+                "Write a Python function that checks whether a word is an anagram."
+            ),
             Err(Identifier)
         );
         // A copy is the opposite of in place.

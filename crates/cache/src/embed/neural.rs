@@ -194,7 +194,9 @@ impl NeuralEmbedder {
             Ok(v) => v,
             Err(e) => {
                 if !self.warned.swap(true, Ordering::Relaxed) {
-                    tracing::warn!("semantic cache: the neural embedder failed ({e}); lookups miss");
+                    tracing::warn!(
+                        "semantic cache: the neural embedder failed ({e}); lookups miss"
+                    );
                 }
                 vec![0.0; NEURAL_DIMS]
             }
@@ -297,8 +299,11 @@ mod tests {
         let Some(e) = embedder() else { return };
         // Hugging Face `tokenizers` (Python) on the same tokenizer.json.
         assert_eq!(
-            e.token_ids("How to deep clone an object in JavaScript?").ok(),
-            Some(vec![101, 2129, 2000, 2784, 17598, 2019, 4874, 1999, 9262, 22483, 1029, 102])
+            e.token_ids("How to deep clone an object in JavaScript?")
+                .ok(),
+            Some(vec![
+                101, 2129, 2000, 2784, 17598, 2019, 4874, 1999, 9262, 22483, 1029, 102
+            ])
         );
         let long = "word ".repeat(1000);
         assert_eq!(e.token_ids(&long).map(|v| v.len()).ok(), Some(MAX_TOKENS));
@@ -310,7 +315,9 @@ mod tests {
         // First dimensions of the same model run by Python onnxruntime, mean-pooled and
         // normalised; the float32 model (sentence-transformers' weights) gives
         // -0.0717, -0.0509, 0.0698, 0.0309 (cosine 0.9997 with the int8 vector).
-        let want = [-0.07216, -0.05152, 0.07012, 0.0303, -0.03619, -0.0765, -0.00563, -0.03573];
+        let want = [
+            -0.07216, -0.05152, 0.07012, 0.0303, -0.03619, -0.0765, -0.00563, -0.03573,
+        ];
         let got = e.embed("How to deep clone an object in JavaScript?");
         assert_eq!(got.len(), NEURAL_DIMS);
         for (g, w) in got.iter().zip(want) {
@@ -335,7 +342,10 @@ mod tests {
         assert_eq!(files.missing().len(), 3);
         let e = NeuralEmbedder::load(&files, 1).err().map(|e| e.to_string());
         let e = e.unwrap_or_default();
-        assert!(e.contains("/nonexistent/models/minilm-l6-v2/model.onnx"), "{e}");
+        assert!(
+            e.contains("/nonexistent/models/minilm-l6-v2/model.onnx"),
+            "{e}"
+        );
         assert!(e.contains("scripts/setup-models.sh"), "{e}");
         assert!(e.contains(MODELS_ENV), "{e}");
     }

@@ -13,7 +13,6 @@ mod telemetry;
 
 pub use cache::{
     AliasCachePolicy, CacheConfig, EffectiveCachePolicy, EmbedderChoice, DEFAULT_CACHE_TTL,
-    DEFAULT_SIMILARITY_THRESHOLD,
 };
 pub use embedded::{demo_config, environment_config};
 pub use limits::ServerLimits;

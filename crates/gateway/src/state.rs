@@ -317,11 +317,14 @@ impl AppState {
 /// The response cache's settings for `[cache]`; the embedder it can run.
 fn cache_settings(config: &CacheConfig) -> Result<CacheSettings, String> {
     let semantic = if config.semantic_used() {
-        let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let embedder = embedder(config, neural_sessions(cores))?;
         Some(SemanticSettings {
-            embedder: embedder(config, workers)?,
+            // As many embeddings at once as the embedder runs in parallel (a neural session
+            // runs one at a time: more would queue inside the blocking pool, past the wait).
+            workers: embedder.parallelism().unwrap_or(cores),
+            embedder,
             embed_wait: config.embed_wait,
-            workers,
         })
     } else {
         None
@@ -331,6 +334,13 @@ fn cache_settings(config: &CacheConfig) -> Result<CacheSettings, String> {
         max_bytes: config.max_bytes,
         semantic,
     })
+}
+
+/// Neural sessions for `cores` cores: one per two cores, at most four. Each holds the model's
+/// weights as ONNX Runtime expands them (about 95 MB: the int8 weights become float32), so a
+/// small machine runs one, and a lookup finding it busy past `embed_wait_ms` is a miss.
+fn neural_sessions(cores: usize) -> usize {
+    (cores / 2).clamp(1, 4)
 }
 
 /// The semantic tier's embedder for `[cache] embedder`, with `workers` neural sessions.

@@ -48,6 +48,14 @@ impl Embedder {
         }
     }
 
+    /// How many embeddings it computes at once, if bounded (the neural embedder's sessions).
+    pub fn parallelism(&self) -> Option<usize> {
+        match self {
+            Self::Builtin(_) => None,
+            Self::Neural(n) => Some(n.sessions()),
+        }
+    }
+
     /// The similarity threshold to use when the configuration sets none.
     pub fn default_threshold(&self) -> f32 {
         match self {

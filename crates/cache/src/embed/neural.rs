@@ -113,8 +113,10 @@ fn session(environment: &Environment, path: &Path) -> ort::Result<Session> {
 }
 
 /// The neural embedder. One ONNX Runtime session per concurrent embedding (a session runs
-/// one input at a time), each single-threaded: the cache's worker bound decides the
-/// parallelism.
+/// one input at a time), each single-threaded; the cache runs at most [`Self::sessions`]
+/// embeddings at once. A session holds the weights as ONNX Runtime expands them: the model
+/// stores int8 weights that it dequantizes (`Cast`, `Mul`) before float32 `MatMul`s, and
+/// constant folding keeps the float32 result, about 95 MB per session.
 pub struct NeuralEmbedder {
     tokenizer: Tokenizer,
     sessions: Vec<Mutex<Session>>,
@@ -185,6 +187,11 @@ impl NeuralEmbedder {
             )));
         }
         Ok(embedder)
+    }
+
+    /// Sessions: embeddings it computes at once.
+    pub fn sessions(&self) -> usize {
+        self.sessions.len()
     }
 
     /// The unit vector of `text`; on a run-time failure of ONNX Runtime (logged once) a zero

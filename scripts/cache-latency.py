@@ -7,6 +7,12 @@ semantic hits (the prompts reworded with filler words), and prints p50/p99 of th
 round trip and of the gateway's own time (`x-switchyard-overhead-us`), plus the gateway's RSS.
 
   python3 scripts/cache-latency.py --url http://127.0.0.1:4000 --model coder --entries 100000 --pid PID
+
+With --replica URL (a second gateway sharing the cache through the same Redis and prefix),
+the hits are measured through the replica instead: each exact prompt's first request there
+is answered from Redis (the replica's near tier does not hold it yet), its second from the
+near tier; semantic hits use the replica's own index, filled from Redis. Misses (new
+prompts) show what the Redis lookup adds to a request that goes upstream.
 """
 import argparse, http.client, json, time, urllib.parse
 
@@ -17,9 +23,14 @@ p.add_argument("--entries", type=int, default=100000)
 p.add_argument("--samples", type=int, default=2000)
 p.add_argument("--pid", type=int, help="gateway pid, for its RSS")
 p.add_argument("--skip-fill", action="store_true", help="the cache is already filled")
+p.add_argument("--replica", help="measure hits through this gateway (same Redis and prefix)")
 a = p.parse_args()
-u = urllib.parse.urlparse(a.url)
-conn = http.client.HTTPConnection(u.hostname, u.port)
+
+def connect(url):
+    u = urllib.parse.urlparse(url)
+    return http.client.HTTPConnection(u.hostname, u.port)
+
+conn = connect(a.url)
 
 VERBS = ["write", "implement", "create", "give me", "show", "code", "build", "make"]
 LANGS = ["python", "rust", "go", "java", "typescript", "ruby", "kotlin", "c#", "swift", "php"]
@@ -59,17 +70,26 @@ for i in range(0 if a.skip_fill else a.entries):
     send(prompt(i))
 print(f"filled {a.entries} entries in {time.time() - t0:.0f} s")
 step = max(1, a.entries // a.samples)
-for name, make, want in [
+cases = [
     ("exact", prompt, "exact"),
     ("semantic", lambda i: "please, " + prompt(i) + " thanks", "semantic"),
-]:
+]
+if a.replica:
+    conn = connect(a.replica)
+    cases = [
+        ("exact via Redis", prompt, "exact"),
+        ("exact near tier", prompt, "exact"),
+        ("semantic", lambda i: "please, " + prompt(i) + " thanks", "semantic"),
+        ("miss", lambda i: prompt(i + a.entries), "miss"),
+    ]
+for name, make, want in cases:
     rtt, own, wrong = [], [], 0
     for i in range(0, a.entries, step)[: a.samples]:
         dt, cache, us = send(make(i))
         wrong += cache != want
         rtt.append(dt * 1000)
         own.append(us / 1000)
-    print(f"{name:9} hits: round trip p50 {pct(rtt, .5):.3f} ms p99 {pct(rtt, .99):.3f} ms; "
+    print(f"{name:15} {'lookups' if want == 'miss' else 'hits'}: round trip p50 {pct(rtt, .5):.3f} ms p99 {pct(rtt, .99):.3f} ms; "
           f"gateway p50 {pct(own, .5):.3f} ms p99 {pct(own, .99):.3f} ms; not {want}: {wrong}/{len(rtt)}")
 if a.pid:
     for line in open(f"/proc/{a.pid}/status"):

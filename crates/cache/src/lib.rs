@@ -9,25 +9,36 @@
 //! prompts.
 //!
 //! Answers are stored in the canonical model, so any client format can replay them.
+//! With a [`SharedSettings`] (`[cache] redis_url`), answers also live in Redis ([`shared`]):
+//! this process's store is then the near tier, a local miss asks Redis (within a few
+//! milliseconds), and the semantic index is filled from what every replica stores.
 //! Embedding and the index scan are CPU work: they run on tokio's blocking pool, at most
 //! [`SemanticSettings::workers`] at a time; a lookup that cannot start within
 //! [`SemanticSettings::embed_wait`] is a miss, not a queue.
 
+pub mod codec;
 pub mod embed;
 pub mod guard;
 pub mod key;
 pub mod semantic;
+pub mod shared;
 pub mod stats;
 pub mod store;
 pub mod text;
 
 pub use key::{request_key, KeyHash, RequestKey};
-pub use stats::{CacheStats, CacheStatsSnapshot, RefusalReason};
+pub use shared::SharedSettings;
+pub use stats::{CacheStats, CacheStatsSnapshot, RedisStatsSnapshot, RefusalReason};
 pub use store::{CachedAnswer, ExactStore};
 
+use codec::IndexRecord;
 use embed::Embedder;
-use semantic::{SearchResult, SemanticIndex};
-use std::{sync::Arc, time::Duration};
+use semantic::{PreparedVector, SearchResult, SemanticIndex};
+use shared::{Fetched, SharedTier, Write};
+use std::{
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
 use switchyard_protocol::ChatResponse;
 use tokio::sync::Semaphore;
 
@@ -40,6 +51,8 @@ pub struct CacheSettings {
     pub max_bytes: u64,
     /// The semantic tier, when any alias uses it.
     pub semantic: Option<SemanticSettings>,
+    /// The shared tier (Redis), when configured.
+    pub shared: Option<SharedSettings>,
 }
 
 /// How the semantic tier embeds.
@@ -59,6 +72,7 @@ impl Default for CacheSettings {
             max_entries: 100_000,
             max_bytes: 512 * 1024 * 1024,
             semantic: None,
+            shared: None,
         }
     }
 }
@@ -94,23 +108,45 @@ pub struct ResponseCache {
     exact: ExactStore,
     stats: Arc<CacheStats>,
     semantic: Option<SemanticTier>,
+    shared: Option<Arc<SharedTier>>,
 }
 
 /// An embedding of a request's instruction, kept from its lookup for its store.
 pub type Embedding = Arc<[f32]>;
 
 impl ResponseCache {
-    /// A cache sized by `settings`.
+    /// A cache sized by `settings`. With a shared tier, its background tasks start on the
+    /// current tokio runtime (without one, or with a URL it cannot use, the cache runs
+    /// without the shared tier and says so in the log; `shared::check_url` lets the config
+    /// reject such a URL first).
     pub fn new(settings: &CacheSettings) -> Self {
+        let stats: Arc<CacheStats> = Arc::default();
+        let semantic = settings.semantic.as_ref().map(|s| SemanticTier {
+            embedder: Arc::new(s.embedder.clone()),
+            index: Arc::new(SemanticIndex::new(settings.max_entries)),
+            permits: Arc::new(Semaphore::new(s.workers.max(1))),
+            wait: s.embed_wait,
+        });
+        let shared = settings.shared.as_ref().and_then(|s| {
+            let indexer = semantic.as_ref().map(|t| shared::Indexer {
+                embedder: t.embedder.clone(),
+                index: t.index.clone(),
+                permits: t.permits.clone(),
+                dims: Arc::new(OnceLock::new()),
+            });
+            match SharedTier::start(s, stats.clone(), indexer) {
+                Ok(tier) => Some(Arc::new(tier)),
+                Err(e) => {
+                    tracing::error!("response cache: no shared tier: {e}");
+                    None
+                }
+            }
+        });
         Self {
             exact: ExactStore::new(settings.max_entries, settings.max_bytes),
-            stats: Arc::default(),
-            semantic: settings.semantic.as_ref().map(|s| SemanticTier {
-                embedder: Arc::new(s.embedder.clone()),
-                index: Arc::new(SemanticIndex::new(settings.max_entries)),
-                permits: Arc::new(Semaphore::new(s.workers.max(1))),
-                wait: s.embed_wait,
-            }),
+            stats,
+            semantic,
+            shared,
         }
     }
 
@@ -126,11 +162,28 @@ impl ResponseCache {
             .map_or(embed::BUILTIN_THRESHOLD, |s| s.embedder.default_threshold())
     }
 
-    /// The exact tier's answer to `key`.
+    /// The exact tier's answer to `key`, from this process.
     pub fn lookup_exact(&self, key: &RequestKey) -> Option<Arc<CachedAnswer>> {
         let found = self.exact.get(&key.exact);
         if found.is_some() {
             self.stats.exact_hit();
+        }
+        found
+    }
+
+    /// The answer stored under `exact`: this process's, else the shared tier's (then kept
+    /// here too, for the TTL Redis has left on it).
+    async fn answer(&self, exact: &KeyHash) -> Fetched {
+        if let Some(answer) = self.exact.get(exact) {
+            return Fetched::Found(answer);
+        }
+        let Some(shared) = &self.shared else {
+            return Fetched::Absent;
+        };
+        let found = shared.fetch(exact).await;
+        if let Fetched::Found(answer) = &found {
+            self.stats.redis().hit();
+            self.exact.insert(*exact, answer.clone());
         }
         found
     }
@@ -142,7 +195,8 @@ impl ResponseCache {
         key: &RequestKey,
         semantic_threshold: Option<f32>,
     ) -> (Lookup, Option<Embedding>) {
-        if let Some(answer) = self.lookup_exact(key) {
+        if let Fetched::Found(answer) = self.answer(&key.exact).await {
+            self.stats.exact_hit();
             return (Lookup::Exact(answer), None);
         }
         let (Some(tier), Some(threshold)) = (&self.semantic, semantic_threshold) else {
@@ -159,14 +213,16 @@ impl ResponseCache {
             return (Lookup::Miss, None);
         };
         match found {
-            SearchResult::Hit { exact, similarity } => {
-                if let Some(answer) = self.exact.get(&exact) {
+            SearchResult::Hit { exact, similarity } => match self.answer(&exact).await {
+                Fetched::Found(answer) => {
                     self.stats.semantic_hit();
                     return (Lookup::Semantic { answer, similarity }, Some(vector));
                 }
                 // Its answer expired or was evicted: the prompt goes too.
-                tier.index.remove(&key.scope, &exact);
-            }
+                Fetched::Absent => tier.index.remove(&key.scope, &exact),
+                // Redis cannot say now: keep the prompt for when it can.
+                Fetched::Unavailable => {}
+            },
             SearchResult::Refused(reason) => self.stats.refused(reason),
             SearchResult::Miss => {}
         }
@@ -200,7 +256,9 @@ impl ResponseCache {
     }
 
     /// Stores `response` as the answer to `key` for `ttl`, indexing its instruction with
-    /// `embedding` (computed now, off the async workers, when the lookup did not).
+    /// `embedding` (computed now, off the async workers, when the lookup did not). With a
+    /// shared tier, the answer (and the prepared vector, once there is one) is queued for
+    /// Redis: nothing here waits for it.
     pub fn insert(
         &self,
         key: &RequestKey,
@@ -209,23 +267,55 @@ impl ResponseCache {
         embedding: Option<Embedding>,
     ) {
         let answer = Arc::new(CachedAnswer::new(response, ttl));
-        self.exact.insert(key.exact, answer);
+        self.exact.insert(key.exact, answer.clone());
         self.stats.stored();
-        let Some(tier) = &self.semantic else { return };
-        if key.instruction.is_empty() {
+        let publish = match &self.shared {
+            Some(s) if s.is_up() => Some(Publish {
+                shared: s.clone(),
+                answer,
+                expires_unix_ms: shared::unix_ms()
+                    .saturating_add(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX)),
+            }),
+            Some(_) => {
+                self.stats.redis().dropped(1);
+                None
+            }
+            None => None,
+        };
+        let Some(tier) = self
+            .semantic
+            .as_ref()
+            .filter(|_| !key.instruction.is_empty())
+        else {
+            if let Some(p) = publish {
+                p.send(key, None);
+            }
             return;
-        }
+        };
         match embedding {
-            Some(v) => tier
-                .index
-                .insert(key.scope, key.exact, &v, &key.instruction, key.has_code),
+            Some(v) => {
+                let prepared = tier.index.prepare(&v);
+                if let Some(p) = publish {
+                    p.send(key, Some((tier.embedder.name(), prepared.clone())));
+                }
+                tier.index.insert_prepared(
+                    key.scope,
+                    key.exact,
+                    prepared,
+                    &key.instruction,
+                    key.has_code,
+                );
+            }
             None => {
                 // Index in the background if a worker is free; a busy embedder only means
-                // this answer serves exact hits alone.
+                // this answer serves exact hits alone (other replicas embed it themselves).
                 let (Ok(permit), Ok(runtime)) = (
                     tier.permits.clone().try_acquire_owned(),
                     tokio::runtime::Handle::try_current(),
                 ) else {
+                    if let Some(p) = publish {
+                        p.send(key, None);
+                    }
                     return;
                 };
                 let (embedder, index, key) =
@@ -233,7 +323,17 @@ impl ResponseCache {
                 runtime.spawn_blocking(move || {
                     let _permit = permit;
                     let v = embedder.embed(&key.instruction);
-                    index.insert(key.scope, key.exact, &v, &key.instruction, key.has_code);
+                    let prepared = index.prepare(&v);
+                    if let Some(p) = publish {
+                        p.send(&key, Some((embedder.name(), prepared.clone())));
+                    }
+                    index.insert_prepared(
+                        key.scope,
+                        key.exact,
+                        prepared,
+                        &key.instruction,
+                        key.has_code,
+                    );
                 });
             }
         }
@@ -241,7 +341,38 @@ impl ResponseCache {
 
     /// The counters and the size held.
     pub fn stats(&self) -> CacheStatsSnapshot {
-        self.stats
-            .snapshot(self.exact.len() as u64, self.exact.bytes())
+        let mut s = self
+            .stats
+            .snapshot(self.exact.len() as u64, self.exact.bytes());
+        s.index_entries = self.semantic.as_ref().map_or(0, |t| t.index.len() as u64);
+        s
+    }
+
+    /// Whether the shared tier is configured and Redis reachable now.
+    pub fn shared_up(&self) -> Option<bool> {
+        self.shared.as_ref().map(|s| s.is_up())
+    }
+}
+
+/// An answer on its way to the shared tier.
+struct Publish {
+    shared: Arc<SharedTier>,
+    answer: Arc<CachedAnswer>,
+    expires_unix_ms: u64,
+}
+
+impl Publish {
+    fn send(self, key: &RequestKey, vector: Option<(&str, PreparedVector)>) {
+        self.shared.publish(Write {
+            answer: self.answer,
+            record: IndexRecord {
+                exact: key.exact,
+                scope: key.scope,
+                instruction: key.instruction.clone(),
+                has_code: key.has_code,
+                vector: vector.map(|(e, v)| (e.to_owned(), v)),
+                expires_unix_ms: self.expires_unix_ms,
+            },
+        });
     }
 }

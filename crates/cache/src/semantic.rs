@@ -16,7 +16,7 @@ use crate::{
     stats::RefusalReason,
 };
 use std::{
-    collections::{HashMap, VecDeque},
+    collections::{HashMap, HashSet, VecDeque},
     sync::{Mutex, PoisonError, RwLock},
 };
 
@@ -29,7 +29,17 @@ const SKETCH_BITS: usize = SKETCH_WORDS * 64;
 /// Most prompts whose exact similarity is computed per search.
 const MAX_RERANKED: usize = 256;
 
-type Sketch = [u64; SKETCH_WORDS];
+/// A 256-bit SimHash sketch of a vector.
+pub type Sketch = [u64; SKETCH_WORDS];
+
+/// A vector as the index holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreparedVector {
+    /// Its sketch.
+    pub sketch: Sketch,
+    /// Its values ×127, rounded.
+    pub values: Box<[i8]>,
+}
 
 /// Fixed random hyperplanes (seeded, so every replica computes the same sketches).
 #[derive(Debug)]
@@ -128,10 +138,18 @@ pub enum SearchResult {
     Miss,
 }
 
+/// The prompts, by scope, and the exact keys held (so that adding a prompt does not scan
+/// its scope: a replica filling its index from Redis adds 100,000 of them at once).
+#[derive(Debug, Default)]
+struct Scopes {
+    by_scope: HashMap<KeyHash, Vec<IndexedPrompt>>,
+    held: HashSet<KeyHash>,
+}
+
 /// Stored prompts by scope.
 #[derive(Debug)]
 pub struct SemanticIndex {
-    scopes: RwLock<HashMap<KeyHash, Vec<IndexedPrompt>>>,
+    scopes: RwLock<Scopes>,
     /// Insertion order, for eviction.
     order: Mutex<VecDeque<(KeyHash, KeyHash)>>,
     max_entries: usize,
@@ -157,7 +175,7 @@ impl SemanticIndex {
     /// An index of at most `max_entries` prompts.
     pub fn new(max_entries: usize) -> Self {
         Self {
-            scopes: RwLock::new(HashMap::new()),
+            scopes: RwLock::new(Scopes::default()),
             order: Mutex::new(VecDeque::new()),
             max_entries: max_entries.max(1),
             projections: std::sync::OnceLock::new(),
@@ -186,13 +204,47 @@ impl SemanticIndex {
         instruction: &str,
         has_code: bool,
     ) {
+        let prepared = self.prepare(vector);
+        self.insert_prepared(scope, exact, prepared, instruction, has_code);
+    }
+
+    /// `vector` as the index holds it: its sketch and its quantised values (what the shared
+    /// tier sends to the other replicas, so that they index it without recomputing).
+    pub fn prepare(&self, vector: &[f32]) -> PreparedVector {
+        PreparedVector {
+            sketch: self.sketch(vector),
+            values: quantise(vector),
+        }
+    }
+
+    /// Adds a prompt whose vector is already prepared (here or by another replica with the
+    /// same embedder: sketches are seeded, so every replica computes the same ones). A prompt
+    /// already held under `exact` is replaced in place.
+    pub fn insert_prepared(
+        &self,
+        scope: KeyHash,
+        exact: KeyHash,
+        vector: PreparedVector,
+        instruction: &str,
+        has_code: bool,
+    ) {
         let prompt = IndexedPrompt {
             exact,
-            sketch: self.sketch(vector),
-            vector: quantise(vector),
+            sketch: vector.sketch,
+            vector: vector.values,
             instruction: instruction.into(),
             has_code,
         };
+        let mut guard = self.scopes.write().unwrap_or_else(PoisonError::into_inner);
+        let Scopes { by_scope, held } = &mut *guard;
+        let list = by_scope.entry(scope).or_default();
+        if !held.insert(exact) {
+            if let Some(old) = list.iter_mut().find(|p| p.exact == exact) {
+                *old = prompt;
+                return;
+            }
+        }
+        list.push(prompt);
         let evicted = {
             let mut order = self.order.lock().unwrap_or_else(PoisonError::into_inner);
             order.push_back((scope, exact));
@@ -202,18 +254,14 @@ impl SemanticIndex {
             }
             evicted
         };
-        let mut scopes = self.scopes.write().unwrap_or_else(PoisonError::into_inner);
-        let list = scopes.entry(scope).or_default();
-        // A re-stored prompt replaces its older self.
-        list.retain(|p| p.exact != exact);
-        list.push(prompt);
         for (s, e) in evicted {
-            if let Some(list) = scopes.get_mut(&s) {
+            held.remove(&e);
+            if let Some(list) = by_scope.get_mut(&s) {
                 if let Some(i) = list.iter().position(|p| p.exact == e) {
                     list.swap_remove(i);
                 }
                 if list.is_empty() {
-                    scopes.remove(&s);
+                    by_scope.remove(&s);
                 }
             }
         }
@@ -227,8 +275,9 @@ impl SemanticIndex {
 
     /// Removes the prompt stored under `exact` (its answer is gone).
     pub fn remove(&self, scope: &KeyHash, exact: &KeyHash) {
-        let mut scopes = self.scopes.write().unwrap_or_else(PoisonError::into_inner);
-        if let Some(list) = scopes.get_mut(scope) {
+        let mut guard = self.scopes.write().unwrap_or_else(PoisonError::into_inner);
+        guard.held.remove(exact);
+        if let Some(list) = guard.by_scope.get_mut(scope) {
             list.retain(|p| p.exact != *exact);
         }
     }
@@ -248,7 +297,7 @@ impl SemanticIndex {
         let scale = 127.0f32 * 127.0;
         let mut candidates: Vec<(f32, KeyHash, Box<str>, bool)> = {
             let scopes = self.scopes.read().unwrap_or_else(PoisonError::into_inner);
-            let Some(list) = scopes.get(scope) else {
+            let Some(list) = scopes.by_scope.get(scope) else {
                 return SearchResult::Miss;
             };
             let mut near: Vec<(u32, usize)> = list
@@ -298,5 +347,51 @@ impl SemanticIndex {
             }
         }
         refusal.map_or(SearchResult::Miss, SearchResult::Refused)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::embed::BuiltinEmbedder;
+
+    fn key(i: u32) -> KeyHash {
+        let mut k = [0u8; 32];
+        k[..4].copy_from_slice(&i.to_le_bytes());
+        KeyHash(k)
+    }
+
+    #[test]
+    fn a_prompt_stored_again_replaces_itself_and_prepared_vectors_match() {
+        let index = SemanticIndex::new(3);
+        let e = BuiltinEmbedder;
+        let scope = key(0);
+        let text = "sort a list of users by age";
+        let v = e.embed(text);
+        index.insert(scope, key(1), &v, text, false);
+        // Another replica's prepared copy of the same prompt: same sketch, same values.
+        let prepared = index.prepare(&v);
+        index.insert_prepared(scope, key(1), prepared, text, false);
+        assert_eq!(index.len(), 1);
+        let found = index.search(&scope, &v, text, false, 0.9);
+        assert!(
+            matches!(found, SearchResult::Hit { exact, .. } if exact == key(1)),
+            "{found:?}"
+        );
+        // The bound still holds, oldest first out.
+        for i in 2..=4 {
+            let t = format!("parse a csv file number {i}");
+            index.insert(scope, key(i), &e.embed(&t), &t, false);
+        }
+        assert_eq!(index.len(), 3);
+        assert_eq!(
+            index.search(&scope, &v, text, false, 0.9),
+            SearchResult::Miss
+        );
+        index.insert(scope, key(1), &v, text, false);
+        assert!(matches!(
+            index.search(&scope, &v, text, false, 0.9),
+            SearchResult::Hit { .. }
+        ));
     }
 }

@@ -1,6 +1,6 @@
 //! Counters of what the cache did, read by `/metrics` and the dashboard.
 
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 
 /// Why the near-miss guard refused a semantic candidate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -60,6 +60,39 @@ pub struct CacheStats {
     stores: AtomicU64,
     embedder_busy: AtomicU64,
     refusals: [AtomicU64; RefusalReason::ALL.len()],
+    redis: RedisStats,
+}
+
+/// Counters of the shared (Redis) tier.
+#[derive(Debug, Default)]
+pub(crate) struct RedisStats {
+    configured: AtomicBool,
+    up: AtomicBool,
+    hits: AtomicU64,
+    errors: AtomicU64,
+    timeouts: AtomicU64,
+    stores: AtomicU64,
+    dropped: AtomicU64,
+    indexed: AtomicU64,
+}
+
+/// A copy of the shared tier's counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RedisStatsSnapshot {
+    /// Whether the connection to Redis is up now.
+    pub up: bool,
+    /// Answers found in Redis that this process did not hold (exact or semantic hits).
+    pub hits: u64,
+    /// Redis commands that failed (connection lost, server error), timeouts included.
+    pub errors: u64,
+    /// Lookups that gave up waiting for Redis (counted as misses).
+    pub timeouts: u64,
+    /// Answers written to Redis.
+    pub stores: u64,
+    /// Answers not written to Redis: it was down, or the write queue was full.
+    pub dropped: u64,
+    /// Entries stored by other replicas that this process added to its semantic index.
+    pub indexed: u64,
 }
 
 /// A copy of the counters.
@@ -81,6 +114,10 @@ pub struct CacheStatsSnapshot {
     pub entries: u64,
     /// Bytes held in this process.
     pub bytes: u64,
+    /// Prompts in this process's semantic index.
+    pub index_entries: u64,
+    /// The shared tier's counters, when `redis_url` is set.
+    pub redis: Option<RedisStatsSnapshot>,
 }
 
 impl CacheStats {
@@ -105,6 +142,10 @@ impl CacheStats {
         }
     }
 
+    pub(crate) fn redis(&self) -> &RedisStats {
+        &self.redis
+    }
+
     /// The counters now, with the store's size.
     pub fn snapshot(&self, entries: u64, bytes: u64) -> CacheStatsSnapshot {
         CacheStatsSnapshot {
@@ -120,6 +161,52 @@ impl CacheStats {
                 .collect(),
             entries,
             bytes,
+            index_entries: 0,
+            redis: self
+                .redis
+                .configured
+                .load(Relaxed)
+                .then(|| self.redis.snapshot()),
+        }
+    }
+}
+
+impl RedisStats {
+    pub(crate) fn configured(&self) {
+        self.configured.store(true, Relaxed);
+    }
+    pub(crate) fn set_up(&self, up: bool) {
+        self.up.store(up, Relaxed);
+    }
+    pub(crate) fn hit(&self) {
+        self.hits.fetch_add(1, Relaxed);
+    }
+    pub(crate) fn error(&self) {
+        self.errors.fetch_add(1, Relaxed);
+    }
+    pub(crate) fn timeout(&self) {
+        self.timeouts.fetch_add(1, Relaxed);
+        self.errors.fetch_add(1, Relaxed);
+    }
+    pub(crate) fn stored(&self, n: usize) {
+        self.stores.fetch_add(n as u64, Relaxed);
+    }
+    pub(crate) fn dropped(&self, n: usize) {
+        self.dropped.fetch_add(n as u64, Relaxed);
+    }
+    pub(crate) fn indexed(&self, n: usize) {
+        self.indexed.fetch_add(n as u64, Relaxed);
+    }
+
+    fn snapshot(&self) -> RedisStatsSnapshot {
+        RedisStatsSnapshot {
+            up: self.up.load(Relaxed),
+            hits: self.hits.load(Relaxed),
+            errors: self.errors.load(Relaxed),
+            timeouts: self.timeouts.load(Relaxed),
+            stores: self.stores.load(Relaxed),
+            dropped: self.dropped.load(Relaxed),
+            indexed: self.indexed.load(Relaxed),
         }
     }
 }

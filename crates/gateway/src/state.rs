@@ -15,7 +15,7 @@ use std::{
 use switchyard_analytics::{Analytics, ModelPrice, PriceTable};
 use switchyard_cache::{
     embed::{BuiltinEmbedder, Embedder, ModelFiles, NeuralEmbedder, SETUP_HINT},
-    CacheSettings, ResponseCache, SemanticSettings,
+    CacheSettings, ResponseCache, SemanticSettings, SharedSettings,
 };
 use switchyard_providers::{Provider, Timeouts};
 use switchyard_router::{Model, Router, Tier};
@@ -333,6 +333,11 @@ fn cache_settings(config: &CacheConfig) -> Result<CacheSettings, String> {
         max_entries: config.max_entries,
         max_bytes: config.max_bytes,
         semantic,
+        shared: config.redis_url.as_ref().map(|url| SharedSettings {
+            url: url.clone(),
+            prefix: config.redis_prefix.clone(),
+            lookup_timeout: config.redis_timeout,
+        }),
     })
 }
 

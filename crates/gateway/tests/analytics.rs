@@ -301,3 +301,74 @@ async fn record_text_keeps_redacted_text_of_plain_and_streamed_answers() {
     }
     assert!(events.iter().any(|e| e["stream"] == true));
 }
+
+/// A response-cache hit costs nothing and records what the upstream call would have cost;
+/// the summary's cache figures (the dashboard's cache card and savings) count it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cache_hits_record_the_cost_they_avoided() {
+    let config = with_admin_key()
+        + r#"
+[cache]
+enabled = true
+semantic = true
+embedder = "builtin"
+
+[models.priced]
+deployments = [{ provider = "mock-openai", model = "my-finetune", input_cost_per_mtok = 2.0, output_cost_per_mtok = 8.0 }]
+"#;
+    let h = Harness::start_with(&config, MockBehavior::default(), true).await;
+    let mut statuses = Vec::new();
+    for prompt in [
+        "write a python function that sorts a list of user records by age",
+        "write a python function that sorts a list of user records by age",
+        "please write a python function which sorts a list of user records by age",
+    ] {
+        let r = h
+            .post(
+                "/v1/chat/completions",
+                &json!({"model": "priced", "messages": [{"role": "user", "content": prompt}]}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        statuses.push(
+            r.headers()["x-switchyard-cache"]
+                .to_str()
+                .unwrap()
+                .to_owned(),
+        );
+        let _ = r.text().await.unwrap();
+    }
+    assert_eq!(statuses, ["miss", "exact", "semantic"]);
+    let events = recent(&h, 3).await;
+    let by_status = |s: &str| {
+        events
+            .iter()
+            .find(|e| e["cache_status"] == s)
+            .unwrap_or_else(|| panic!("no {s} event: {events:?}"))
+    };
+    let miss = by_status("miss");
+    let cost = miss["cost_usd"].as_f64().unwrap();
+    assert!(cost > 0.0, "{miss}");
+    for status in ["hit", "semantic_hit"] {
+        let e = by_status(status);
+        assert_eq!(e["cost_usd"].as_f64(), Some(0.0), "{e}");
+        let saved = e["cache_savings_usd"]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{e}"));
+        assert!(
+            (saved - cost).abs() < 1e-12,
+            "{status} saved {saved}, the miss cost {cost}"
+        );
+    }
+    let summary: Value = admin_get(&h, "/api/analytics/summary?since=1h")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let t = &summary["total"];
+    assert_eq!(t["cache_lookups"], 3, "{summary}");
+    assert_eq!(t["cache_hits"], 2, "{summary}");
+    assert!((t["cache_savings_usd"].as_f64().unwrap() - 2.0 * cost).abs() < 1e-12);
+}

@@ -12,6 +12,10 @@ pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(3600);
 pub const DEFAULT_MAX_READ_TEMPERATURE: f64 = 1.0;
 /// Default longest wait for the embedder before a semantic lookup counts as a miss.
 pub const DEFAULT_EMBED_WAIT: Duration = Duration::from_millis(20);
+/// Default prefix of the shared tier's Redis keys.
+pub const DEFAULT_REDIS_PREFIX: &str = "switchyard:cache:";
+/// Default longest wait for Redis on a lookup.
+pub const DEFAULT_REDIS_TIMEOUT: Duration = switchyard_cache::shared::DEFAULT_LOOKUP_TIMEOUT;
 
 /// Which embedder the semantic tier uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +60,8 @@ pub struct CacheConfig {
     pub redis_url: Option<String>,
     /// Prefix of every Redis key this gateway writes.
     pub redis_prefix: String,
+    /// Longest wait for Redis on a lookup; beyond it the lookup is a miss.
+    pub redis_timeout: Duration,
     /// Per-alias overrides.
     pub aliases: BTreeMap<String, AliasCachePolicy>,
 }
@@ -74,7 +80,8 @@ impl Default for CacheConfig {
             max_bytes: 512 * 1024 * 1024,
             embed_wait: DEFAULT_EMBED_WAIT,
             redis_url: None,
-            redis_prefix: "switchyard:cache:".into(),
+            redis_prefix: DEFAULT_REDIS_PREFIX.into(),
+            redis_timeout: DEFAULT_REDIS_TIMEOUT,
             aliases: BTreeMap::new(),
         }
     }
@@ -198,14 +205,29 @@ impl Validator<'_> {
             if let Some(u) = &raw.redis_url {
                 let u = self.interpolate("cache.redis_url", u)?;
                 if !u.is_empty() {
-                    if !(u.starts_with("redis://") || u.starts_with("rediss://")) {
+                    if !u.starts_with("redis://") && !u.starts_with("rediss://") {
                         return Err(self.err("cache.redis_url", "must start with redis://"));
                     }
+                    switchyard_cache::shared::check_url(&u)
+                        .map_err(|e| self.err("cache.redis_url", e))?;
                     out.redis_url = Some(u);
                 }
             }
             if let Some(p) = &raw.redis_prefix {
-                out.redis_prefix = self.interpolate("cache.redis_prefix", p)?;
+                let p = self.interpolate("cache.redis_prefix", p)?;
+                if p.is_empty() {
+                    return Err(self.err(
+                        "cache.redis_prefix",
+                        "must not be empty (it keeps the cache's keys apart from the others)",
+                    ));
+                }
+                out.redis_prefix = p;
+            }
+            if let Some(ms) = raw.redis_timeout_ms {
+                if ms == 0 {
+                    return Err(self.err("cache.redis_timeout_ms", "must be at least 1"));
+                }
+                out.redis_timeout = Duration::from_millis(ms);
             }
         }
         for (alias, a) in aliases {

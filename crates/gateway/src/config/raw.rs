@@ -40,6 +40,7 @@ pub(crate) struct RawCache {
     pub embed_wait_ms: Option<u64>,
     pub redis_url: Option<String>,
     pub redis_prefix: Option<String>,
+    pub redis_timeout_ms: Option<u64>,
 }
 
 /// `[models.ALIAS.cache]`: the alias's cache policy over `[cache]`.

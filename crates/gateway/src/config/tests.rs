@@ -322,10 +322,36 @@ fn cache_section_and_alias_overrides() {
         ("[cache]\nttl_secs = 0", "cache.ttl_secs"),
         ("[cache]\nembedder = \"provider:nope\"", "cache.embedder"),
         ("[cache]\nredis_url = \"http://x\"", "cache.redis_url"),
+        (
+            "[cache]\nredis_url = \"rediss://cache.example:6380\"",
+            "cache.redis_url",
+        ),
+        ("[cache]\nredis_url = \"redis://h:port\"", "cache.redis_url"),
+        ("[cache]\nredis_prefix = \"\"", "cache.redis_prefix"),
+        ("[cache]\nredis_timeout_ms = 0", "cache.redis_timeout_ms"),
     ] {
         let err = parse(&format!("{VALID}\n{bad}\n")).unwrap_err();
         assert_eq!(err.key, key, "{bad}: {err}");
     }
+}
+
+#[test]
+fn cache_redis_settings() {
+    let c = parse(VALID).unwrap();
+    assert_eq!(c.cache.redis_url, None);
+    assert_eq!(c.cache.redis_prefix, "switchyard:cache:");
+    assert_eq!(c.cache.redis_timeout, std::time::Duration::from_millis(5));
+    let c = parse(&format!(
+        "{VALID}\n[cache]\nenabled = true\nredis_url = \"redis://127.0.0.1:6379/0\"\n\
+         redis_prefix = \"team-a:\"\nredis_timeout_ms = 20\n"
+    ))
+    .unwrap();
+    assert_eq!(
+        c.cache.redis_url.as_deref(),
+        Some("redis://127.0.0.1:6379/0")
+    );
+    assert_eq!(c.cache.redis_prefix, "team-a:");
+    assert_eq!(c.cache.redis_timeout, std::time::Duration::from_millis(20));
 }
 
 #[test]

@@ -125,11 +125,11 @@ pub async fn lookup(
         embedding = computed;
         match found {
             Lookup::Exact(answer) => {
-                hit(ctx, &answer, CacheStatus::Hit);
+                hit(state, alias, ctx, &answer, CacheStatus::Hit);
                 return CacheLookup::Hit(answer);
             }
             Lookup::Semantic { answer, similarity } => {
-                hit(ctx, &answer, CacheStatus::SemanticHit);
+                hit(state, alias, ctx, &answer, CacheStatus::SemanticHit);
                 ctx.cache_similarity = Some(similarity);
                 return CacheLookup::Hit(answer);
             }
@@ -144,13 +144,33 @@ pub async fn lookup(
     CacheLookup::Miss(ticket)
 }
 
-/// Records a hit in the context: its usage is what the hit saved.
-fn hit(ctx: &mut RequestContext, answer: &CachedAnswer, status: CacheStatus) {
+/// Records a hit in the context: its usage is what the hit saved, priced (by analytics) as
+/// the alias's deployment that serves the answering model would charge for it — the one
+/// whose model names the answer's model, else the first (no attempt is counted).
+fn hit(
+    state: &AppState,
+    alias: &str,
+    ctx: &mut RequestContext,
+    answer: &CachedAnswer,
+    status: CacheStatus,
+) {
     ctx.cache_status = Some(status);
     let usage = answer.response.usage;
     ctx.usage = usage.is_reported().then_some(usage);
-    if !answer.response.model.is_empty() {
-        ctx.upstream_model = Some(Arc::from(answer.response.model.as_str()));
+    let model = answer.response.model.as_str();
+    if !model.is_empty() {
+        ctx.upstream_model = Some(Arc::from(model));
+    }
+    if let Some(route) = state.routes.get(alias) {
+        ctx.alias = Some(route.alias.clone());
+        let deployment = route
+            .deployments
+            .iter()
+            .find(|d| !model.is_empty() && model.starts_with(&*d.model))
+            .or_else(|| route.deployments.first());
+        if let Some(p) = deployment.and_then(|d| state.provider(d.provider)) {
+            ctx.provider = Some(p.shared_settings().clone());
+        }
     }
 }
 

@@ -167,6 +167,60 @@ pub fn write_cache_metrics(state: &AppState, out: &mut String) {
             "Bytes of answers held in this process.",
             s.bytes,
         ),
+        (
+            "switchyard_response_cache_index_entries",
+            "gauge",
+            "Prompts in this process's semantic index.",
+            s.index_entries,
+        ),
+    ] {
+        write_metric_header(out, name, kind, help);
+        let _ = writeln!(out, "{name} {v}");
+    }
+    let Some(r) = s.redis else { return };
+    for (name, kind, help, v) in [
+        (
+            "switchyard_response_cache_redis_up",
+            "gauge",
+            "1 while the shared tier's Redis is reachable.",
+            u64::from(r.up),
+        ),
+        (
+            "switchyard_response_cache_redis_hits_total",
+            "counter",
+            "Answers found in Redis that this process did not hold (exact or semantic hits).",
+            r.hits,
+        ),
+        (
+            "switchyard_response_cache_redis_errors_total",
+            "counter",
+            "Redis commands that failed or timed out.",
+            r.errors,
+        ),
+        (
+            "switchyard_response_cache_redis_timeouts_total",
+            "counter",
+            "Lookups that gave up waiting for Redis (served as misses).",
+            r.timeouts,
+        ),
+        (
+            "switchyard_response_cache_redis_stores_total",
+            "counter",
+            "Answers written to Redis.",
+            r.stores,
+        ),
+        (
+            "switchyard_response_cache_redis_dropped_total",
+            "counter",
+            "Answers not written to Redis because it was down or the write queue was full.",
+            r.dropped,
+        ),
+        (
+            "switchyard_response_cache_redis_indexed_total",
+            "counter",
+            "Entries stored by other replicas added to this process's semantic index.",
+            r.indexed,
+        ),
     ] {
         write_metric_header(out, name, kind, help);
         let _ = writeln!(out, "{name} {v}");

@@ -1,10 +1,11 @@
 //! Offline check of the semantic tier on a `cache-dev.jsonl`-format file (no gateway):
-//! `cargo run -p switchyard-cache --example dev_eval -- FILE [THRESHOLD...]`.
+//! `cargo run -p switchyard-cache --example dev_eval -- FILE [THRESHOLD...]`
+//! (`EMBEDDER=neural` for the neural embedder, from the files of `scripts/setup-models.sh`).
 //! The figures of record come from `switchyard cache eval` through a running gateway.
 
 use std::collections::{BTreeMap, HashSet};
 use switchyard_cache::{
-    embed::{BuiltinEmbedder, Embedder},
+    embed::{BuiltinEmbedder, Embedder, ModelFiles, NeuralEmbedder},
     key::{request_key, split_code},
     semantic::{SearchResult, SemanticIndex},
 };
@@ -19,7 +20,16 @@ fn main() {
         .lines()
         .filter_map(|l| serde_json::from_str(l).ok())
         .collect();
-    let embedder = Embedder::Builtin(BuiltinEmbedder);
+    let embedder = match std::env::var("EMBEDDER").as_deref() {
+        Ok("neural") => match NeuralEmbedder::load(&ModelFiles::default_location(), 1) {
+            Ok(n) => Embedder::Neural(std::sync::Arc::new(n)),
+            Err(e) => {
+                eprintln!("{e}");
+                std::process::exit(1);
+            }
+        },
+        _ => Embedder::Builtin(BuiltinEmbedder),
+    };
     let verbose = std::env::var("VERBOSE").is_ok();
     for t in if thresholds.is_empty() {
         vec![0.5]

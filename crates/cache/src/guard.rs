@@ -209,6 +209,9 @@ const POLAR: &[(&str, &str, bool)] = &[
     ("mutat", "mutate", true),
     ("mutating", "mutate", true),
     ("modify", "mutate", true),
+    ("clone", "mutate", false),
+    ("unchanged", "mutate", false),
+    ("immutably", "mutate", false),
     ("recursion", "recursion", true),
     ("recursive", "recursion", true),
     ("recursively", "recursion", true),
@@ -338,10 +341,19 @@ const TIME_UNITS: &[(&str, &str)] = &[
 
 /// Words after which the next content word is what the answer is grouped by.
 const GROUPERS: &[&str] = &["each", "every", "per", "by"];
+/// Words between a grouper and what it groups by ("by *the* department").
+const DETERMINERS: &[&str] = &["a", "an", "the", "its", "their", "his", "her", "my", "your"];
 
 /// Content words one prompt must add to an otherwise contained other to count as asking
 /// for more (tuned on cache-dev.jsonl).
 const MIN_EXTRA_CONTENT: usize = 2;
+
+/// Words that join a clause on; in [`PromptFeatures::sequence`] as [`CONJUNCTION_MARK`].
+const CONJUNCTIONS: &[&str] = &["and", "plus", "but", "while"];
+const CONJUNCTION_MARK: &str = "&";
+
+/// Axes of [`POLAR`] whose mere mention restricts the answer.
+const RESTRICTING_AXES: &[&str] = &["include"];
 
 /// Words that flip the next polar word.
 const NEGATORS: &[&str] = &[
@@ -405,8 +417,9 @@ pub struct PromptFeatures {
     /// Quoted strings, as their parts.
     quoted: Vec<Vec<String>>,
     /// Identifiers (snake_case, camelCase, calls, paths, files, flags, ALLCAPS), as
-    /// (normalised whole, parts), in order.
-    identifiers: Vec<(String, Vec<String>)>,
+    /// (normalised whole, parts, initials of a name of two parts or more:
+    /// `NullPointerException`, `npe`), in order.
+    identifiers: Vec<(String, Vec<String>, String)>,
     languages: BTreeSet<&'static str>,
     libraries: BTreeSet<&'static str>,
     /// Axis -> sides mentioned (bit 1: positive, bit 2: negative).
@@ -414,6 +427,10 @@ pub struct PromptFeatures {
     tasks: u8,
     /// Content words, for the containment rule.
     content: BTreeSet<String>,
+    /// The same, in order and repeated, for the added-clause rule.
+    sequence: Vec<String>,
+    /// Every word, in order (for the swapped-word rule).
+    words: Vec<String>,
     /// Whether the request carries code (tasks then matter even when one side names none).
     has_code: bool,
     /// Units of time named.
@@ -467,8 +484,13 @@ fn is_identifier(w: &Word, sentence_start: bool) -> bool {
         || (o.starts_with('.') && o.len() > 1)
         || o.starts_with("*.")
         || o.trim_matches('.').contains('.') && o.chars().any(char::is_alphabetic);
-    let _ = (named, sentence_start);
-    camel || caps || shaped || w.call
+    // Letters and digits mixed name a thing or a version (`Vector3`, `f64`, `base64`), unless
+    // they are a number with its unit (`5s`, `100MB`).
+    let mixed = o.chars().any(|c| c.is_ascii_digit())
+        && o.chars().any(|c| c.is_ascii_alphabetic())
+        && !is_number(&w.norm)
+        && text::parts(o).iter().all(|p| number_of(p).is_none());
+    named || camel || caps || shaped || mixed || w.call
 }
 
 /// The parts an identifier is checked by: a file name's extension is dropped (`sales.csv`
@@ -491,6 +513,22 @@ fn identifier_parts(w: &Word) -> Vec<String> {
     text::parts(stem)
 }
 
+/// Unit suffixes written onto a number (`5s`, `100MB`, `404s`): the number is the digits.
+const UNIT_SUFFIXES: &[&str] = &[
+    "s", "ms", "us", "ns", "m", "min", "h", "hr", "d", "k", "kb", "mb", "gb", "tb", "px", "em", "x",
+];
+
+/// The number a word part stands for, if it is one (digits, or digits and a unit suffix).
+fn number_of(p: &str) -> Option<String> {
+    if is_number(p) {
+        return Some(p.trim_end_matches(".0").to_owned());
+    }
+    let digits = p.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let unit = &p[digits.len()..];
+    (is_number(digits) && UNIT_SUFFIXES.contains(&unit))
+        .then(|| digits.trim_end_matches(".0").to_owned())
+}
+
 fn is_number(s: &str) -> bool {
     !s.is_empty()
         && s.bytes().all(|b| b.is_ascii_digit() || b == b'.')
@@ -506,22 +544,30 @@ impl PromptFeatures {
             ..Self::default()
         };
         let mut flip_budget = 0u8;
+        let mut prev_number = false;
         let mut group_next = false;
         let mut sentence_start = true;
         let mut polar_words: Vec<(&'static str, String)> = Vec::new();
         for w in &words {
             let polar_word = w.raw.strip_suffix("ing").unwrap_or(&w.raw).to_owned();
             f.vocabulary.insert(w.norm.clone());
+            f.words.push(w.norm.clone());
             let parts = text::parts(&w.original);
+            // "5 second timeout": a unit after a number, not the ordinal "second".
+            let unit_after_number = prev_number && (w.raw == "second" || w.raw == "seconds");
+            let mut number = false;
             for p in &parts {
                 f.vocabulary.insert(p.clone());
-                if is_number(p) && !w.quoted {
-                    f.numbers.insert(p.trim_end_matches(".0").to_owned());
+                if let Some(n) = number_of(p).filter(|_| !w.quoted && !unit_after_number) {
+                    f.numbers.insert(n);
+                    number = true;
                 }
             }
-            if is_number(&w.norm) && !w.quoted {
+            if is_number(&w.norm) && !w.quoted && !unit_after_number {
                 f.numbers.insert(w.norm.clone());
+                number = true;
             }
+            prev_number = number;
             if w.quoted {
                 match f.quoted.last_mut() {
                     // Consecutive quoted words are one string.
@@ -534,10 +580,15 @@ impl PromptFeatures {
                 }
             }
             if is_identifier(w, sentence_start) && !w.quoted {
+                let all = text::parts(&w.original);
+                let initials = match all.len() {
+                    0 | 1 => String::new(),
+                    _ => all.iter().filter_map(|p| p.chars().next()).collect(),
+                };
                 let mut parts = identifier_parts(w);
                 parts.retain(|p| !text::is_stopword(p));
                 if !parts.is_empty() {
-                    f.identifiers.push((w.norm.clone(), parts));
+                    f.identifiers.push((w.norm.clone(), parts, initials));
                 }
             }
             if let Some((_, unit)) = TIME_UNITS.iter().find(|(k, _)| *k == w.norm) {
@@ -547,26 +598,37 @@ impl PromptFeatures {
                 f.contrasts = true;
             }
             let bare = w.raw.strip_suffix("es").filter(|b| b.len() > 3);
-            if let Some(a) = ACTIONS
-                .iter()
-                .find(|a| **a == w.norm || Some(**a) == bare || **a == polar_word)
-            {
+            if let Some(a) = ACTIONS.iter().find(|a| {
+                **a == w.norm || Some(**a) == bare || **a == polar_word || same_word(a, &w.norm)
+            }) {
                 f.actions.insert(a);
             }
             if w.norm == "also" || w.norm == "additionally" {
                 f.adds = true;
             }
-            if group_next && !text::is_stopword(&w.norm) {
-                f.groups.insert(w.norm.clone());
+            if group_next && !DETERMINERS.contains(&w.norm.as_str()) {
+                // "by *age*", but not "by the following ...".
+                if !text::is_stopword(&w.norm) {
+                    f.groups.insert(w.norm.clone());
+                }
                 group_next = false;
             }
             if GROUPERS.contains(&w.norm.as_str()) {
                 group_next = true;
             }
-            for candidate in [w.norm.as_str(), w.raw.as_str()]
-                .into_iter()
-                .chain(parts.iter().map(String::as_str))
-            {
+            // A known name is taken whole (`JavaScript` is not `java` + `script`); other
+            // words by their parts too (`Express.js`, `pytest.ini`).
+            let whole = [w.norm.as_str(), w.raw.as_str()];
+            let known = whole
+                .iter()
+                .any(|c| LANGUAGES.contains(c) || LIBRARIES.contains(c));
+            // Parts as written too: `redis:7` is `redis`, whose normal form is `redi`.
+            let split = parts
+                .iter()
+                .map(String::as_str)
+                .chain(w.raw.split(|c: char| !c.is_alphanumeric()))
+                .filter(|_| !known);
+            for candidate in whole.into_iter().chain(split) {
                 if let Some(l) = LANGUAGES.iter().find(|l| **l == candidate) {
                     f.languages.insert(l);
                 }
@@ -596,13 +658,20 @@ impl PromptFeatures {
             if polar.is_some() {
                 flip_budget = 0;
             }
+            // A negation reaches the next content word ("without *changing* the order"),
+            // across at most two stopwords.
             if NEGATORS.contains(&w.norm.as_str()) || w.norm.ends_with("n't") {
                 flip_budget = 3;
+            } else if content {
+                flip_budget = 0;
             } else {
                 flip_budget = flip_budget.saturating_sub(1);
             }
             if content {
                 f.content.insert(w.norm.clone());
+                f.sequence.push(w.norm.clone());
+            } else if CONJUNCTIONS.contains(&w.norm.as_str()) {
+                f.sequence.push(CONJUNCTION_MARK.to_owned());
             }
             sentence_start = w.ends_sentence;
         }
@@ -619,7 +688,33 @@ impl PromptFeatures {
     }
 
     fn has(&self, parts: &[String]) -> bool {
-        parts.iter().all(|p| self.vocabulary.contains(p))
+        parts.iter().all(|p| self.knows(p))
+    }
+
+    /// Whether the prompt has `word` or another form of it ([`same_word`]).
+    fn knows(&self, word: &str) -> bool {
+        if self.vocabulary.contains(word) || self.vocabulary.iter().any(|v| same_word(v, word)) {
+            return true;
+        }
+        // A compound is known by its parts (`singly-linked`, `line-by-line`).
+        word.contains('-') && {
+            let parts = text::parts(word);
+            parts.len() > 1 && parts.iter().all(|p| text::is_stopword(p) || self.knows(p))
+        }
+    }
+
+    /// Whether an identifier of the other prompt (`parts`, `initials`) is an acronym of
+    /// one of this prompt's or the other way round (`NPE`, `NullPointerException`).
+    fn abbreviates(&self, parts: &[String], initials: &str) -> bool {
+        let single = match parts {
+            [p] => Some(p.as_str()),
+            _ => None,
+        };
+        (!initials.is_empty() && self.vocabulary.contains(initials))
+            || self
+                .identifiers
+                .iter()
+                .any(|(_, _, mine)| !mine.is_empty() && Some(mine.as_str()) == single)
     }
 }
 
@@ -638,13 +733,23 @@ pub fn check(a: &PromptFeatures, b: &PromptFeatures) -> Result<(), RefusalReason
         if x.quoted.iter().any(|q| !y.has(q)) {
             return Err(RefusalReason::Quoted);
         }
-        if x.identifiers.iter().any(|(_, parts)| !y.has(parts)) {
+        if x.identifiers
+            .iter()
+            .any(|(_, parts, initials)| !y.has(parts) && !y.abbreviates(parts, initials))
+        {
             return Err(RefusalReason::Identifier);
         }
     }
     for (axis, sides) in &a.polarity {
         if b.polarity.get(axis).is_some_and(|other| other != sides) {
             return Err(RefusalReason::Polarity);
+        }
+    }
+    // Restricting the answer ("only", "except", "excluding") where the other prompt does
+    // not is a requirement of its own.
+    for axis in RESTRICTING_AXES {
+        if a.polarity.contains_key(axis) != b.polarity.contains_key(axis) {
+            return Err(RefusalReason::Constraint);
         }
     }
     if order_differs(a, b) {
@@ -679,7 +784,7 @@ pub fn check(a: &PromptFeatures, b: &PromptFeatures) -> Result<(), RefusalReason
         // "per department" where the other prompt never mentions departments.
         if x.groups
             .iter()
-            .any(|g| !y.groups.contains(g) && !y.vocabulary.contains(g))
+            .any(|g| !y.groups.contains(g) && !y.knows(g))
         {
             return Err(RefusalReason::Constraint);
         }
@@ -688,15 +793,92 @@ pub fn check(a: &PromptFeatures, b: &PromptFeatures) -> Result<(), RefusalReason
         return Err(RefusalReason::Task);
     }
     for (x, y) in [(a, b), (b, a)] {
-        if x.content.len() >= 3 {
-            let shared = x.content.intersection(&y.content).count();
-            let extra = y.content.difference(&x.content).count();
-            if shared * 5 >= x.content.len() * 4 && extra >= MIN_EXTRA_CONTENT {
-                return Err(RefusalReason::Constraint);
+        if adds_clause(x, y) {
+            return Err(RefusalReason::Constraint);
+        }
+    }
+    if swaps_words(a, b) {
+        return Err(RefusalReason::Identifier);
+    }
+    Ok(())
+}
+
+/// Whether two words are forms of one (`iterative`, `iteratively`; `valid`, `validate`;
+/// `panic`, `panicking`): one is the other plus a short ending, sharing at least five letters.
+fn same_word(a: &str, b: &str) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    short.len() >= 5 && long.len() - short.len() <= 4 && long.starts_with(short)
+}
+
+/// Whether `y` is `x` with a requirement of its own added: nearly all of `x`'s content
+/// words are in `y`, and `y` has a run of at least [`MIN_EXTRA_CONTENT`] consecutive content
+/// words that `x` lacks ("... into a flat list *without recursion*"), or ends on new words
+/// joined by a conjunction ("... *and all subdirectories*"). A paraphrase also adds words,
+/// but scattered among the shared ones ("*iteratively* reverse a *singly-linked* list").
+fn adds_clause(x: &PromptFeatures, y: &PromptFeatures) -> bool {
+    if x.content.len() < 3 {
+        return false;
+    }
+    let shared = x.content.iter().filter(|w| y.knows(w)).count();
+    if shared * 5 < x.content.len() * 4 {
+        return false;
+    }
+    let mut run = 0;
+    let mut joined = false;
+    for w in &y.sequence {
+        if w == CONJUNCTION_MARK {
+            run = 0;
+            joined = true;
+        } else if x.knows(w) {
+            run = 0;
+            joined = false;
+        } else {
+            run += 1;
+            if run >= MIN_EXTRA_CONTENT {
+                return true;
             }
         }
     }
-    Ok(())
+    // "... and all subdirectories": one new word, joined on at the end.
+    joined && run > 0
+}
+
+/// Longest prompts, in words, the swapped-word rule compares (it is quadratic).
+const MAX_SWAP_WORDS: usize = 120;
+
+/// Whether the two prompts are one sentence with a content word swapped for another
+/// ("... whether a number is *prime*" / "... is *even*"): each has a content word the other
+/// lacks, and at least four fifths of the longer one's words are shared, in order. Rewordings
+/// change more of the sentence than that.
+fn swaps_words(a: &PromptFeatures, b: &PromptFeatures) -> bool {
+    let (n, m) = (a.words.len(), b.words.len());
+    if n.max(m) > MAX_SWAP_WORDS || n.min(m) < 3 {
+        return false;
+    }
+    let lacks = |x: &PromptFeatures, y: &PromptFeatures| x.content.iter().any(|w| !y.knows(w));
+    if !(lacks(a, b) && lacks(b, a)) {
+        return false;
+    }
+    // Longest common subsequence of the two word sequences, one row at a time.
+    let mut row = vec![0usize; m + 1];
+    for wa in &a.words {
+        let mut diagonal = 0;
+        for (j, wb) in b.words.iter().enumerate() {
+            let above = row.get(j + 1).copied().unwrap_or(0);
+            let left = row.get(j).copied().unwrap_or(0);
+            let here = if wa == wb {
+                diagonal + 1
+            } else {
+                above.max(left)
+            };
+            diagonal = above;
+            if let Some(cell) = row.get_mut(j + 1) {
+                *cell = here;
+            }
+        }
+    }
+    let common = row.get(m).copied().unwrap_or(0);
+    common * 5 >= n.max(m) * 4
 }
 
 /// Whether two identifiers both prompts name appear in opposite orders
@@ -704,7 +886,12 @@ pub fn check(a: &PromptFeatures, b: &PromptFeatures) -> Result<(), RefusalReason
 fn order_differs(a: &PromptFeatures, b: &PromptFeatures) -> bool {
     let names = |f: &PromptFeatures| -> Vec<String> {
         let mut seen = Vec::new();
-        for name in f.identifiers.iter().map(|(n, _)| n).chain(&f.ordered_polar) {
+        for name in f
+            .identifiers
+            .iter()
+            .map(|(n, _, _)| n)
+            .chain(&f.ordered_polar)
+        {
             if !seen.contains(name) {
                 seen.push(name.clone());
             }
@@ -792,6 +979,122 @@ mod tests {
                 base
             ),
             Ok(())
+        );
+    }
+
+    #[test]
+    fn rewordings_pass() {
+        // A language spelled in camel case is one language, not its parts.
+        assert_eq!(
+            verdict(
+                "throttle function in javascript",
+                "JavaScript throttle function"
+            ),
+            Ok(())
+        );
+        // Numbers with their units, and "second" after a number as a unit.
+        assert_eq!(
+            verdict("retry after 10 seconds", "retry after a 10s delay"),
+            Ok(())
+        );
+        assert_eq!(
+            verdict("cap uploads at 50 MB", "cap uploads at 50MB"),
+            Ok(())
+        );
+        // Other forms of a word, compounds and acronyms of named things.
+        assert_eq!(
+            verdict(
+                "Refactor this to return an error instead of panicking:",
+                "rewrite this so errors are returned instead of calling panic()"
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            verdict(
+                "merge two sorted singly linked lists iteratively",
+                "iterative merge of two sorted singly-linked lists"
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            verdict(
+                "why does this throw an IndexOutOfBoundsException?",
+                "why the IOOBE here?"
+            ),
+            Ok(())
+        );
+        // A library written with its version is that library.
+        assert_eq!(
+            verdict(
+                "compose file with redis 7 and a named volume",
+                "compose file: redis:7, named volume"
+            ),
+            Ok(())
+        );
+        // "by" groups by the word after it, not by whatever follows "by the following".
+        assert_eq!(
+            verdict(
+                "Why is the error thrown by the following Kotlin function?",
+                "why does this function throw that error"
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            verdict("group orders by customer", "group orders by month"),
+            Err(RefusalReason::Constraint)
+        );
+        // A negation reaches the next content word only.
+        assert_eq!(
+            verdict(
+                "merge two dicts keeping the original key order",
+                "merge two dicts without changing the key order"
+            ),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn added_requirements_are_refused() {
+        use RefusalReason::*;
+        let base = "parse a CSV file into a list of dicts in python";
+        assert_eq!(
+            verdict(base, &format!("{base}, skipping blank lines")),
+            Err(Constraint)
+        );
+        assert_eq!(
+            verdict(
+                "delete all .log files in the current directory",
+                "delete all .log files in the current directory and its subdirectories"
+            ),
+            Err(Constraint)
+        );
+        assert_eq!(
+            verdict(
+                "print the lines of app.log",
+                "print only the lines of app.log"
+            ),
+            Err(Constraint)
+        );
+        // Mixed letters and digits name something: another one is another answer.
+        assert_eq!(
+            verdict("hash a string with sha256", "hash a string with sha512"),
+            Err(Identifier)
+        );
+        // The same sentence with one word swapped asks for something else.
+        assert_eq!(
+            verdict(
+                "Write a Python function that checks whether a word is a palindrome.",
+                "Write a Python function that checks whether a word is an anagram."
+            ),
+            Err(Identifier)
+        );
+        // A copy is the opposite of in place.
+        assert_eq!(
+            verdict(
+                "shuffle a list in place",
+                "shuffle a copy of a list, leaving the original unchanged"
+            ),
+            Err(Polarity)
         );
     }
 }

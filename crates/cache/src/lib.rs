@@ -155,6 +155,13 @@ impl ResponseCache {
         self.semantic.as_ref().map(|s| s.embedder.name())
     }
 
+    /// The similarity threshold for aliases that set none: the embedder's default.
+    pub fn default_threshold(&self) -> f32 {
+        self.semantic
+            .as_ref()
+            .map_or(embed::BUILTIN_THRESHOLD, |s| s.embedder.default_threshold())
+    }
+
     /// The exact tier's answer to `key`, from this process.
     pub fn lookup_exact(&self, key: &RequestKey) -> Option<Arc<CachedAnswer>> {
         let found = self.exact.get(&key.exact);

@@ -205,6 +205,8 @@ const SYNONYMS: &[(&str, &str)] = &[
     ("hint", "type"),
     ("typ", "type"),
     ("memoize", "cache"),
+    ("char", "character"),
+    ("total", "sum"),
     ("memoization", "cache"),
     ("caching", "cache"),
 ];

@@ -14,7 +14,7 @@ use std::{
 };
 use switchyard_analytics::{Analytics, ModelPrice, PriceTable};
 use switchyard_cache::{
-    embed::{BuiltinEmbedder, Embedder},
+    embed::{BuiltinEmbedder, Embedder, ModelFiles, NeuralEmbedder, SETUP_HINT},
     CacheSettings, ResponseCache, SemanticSettings, SharedSettings,
 };
 use switchyard_codeintel::PromptTemplates;
@@ -347,27 +347,14 @@ impl AppState {
 /// The response cache's settings for `[cache]`; the embedder it can run.
 fn cache_settings(config: &CacheConfig) -> Result<CacheSettings, String> {
     let semantic = if config.semantic_used() {
-        let embedder = match &config.embedder {
-            EmbedderChoice::Builtin => Embedder::Builtin(BuiltinEmbedder),
-            EmbedderChoice::Auto => {
-                tracing::info!(
-                    "semantic cache: using the built-in embedder (no neural model files in this \
-                     build; see README \"Semantic cache\")"
-                );
-                Embedder::Builtin(BuiltinEmbedder)
-            }
-            EmbedderChoice::Neural | EmbedderChoice::Provider(_) => {
-                return Err(
-                    "cache.embedder: only `auto` and `builtin` are available in this build \
-                            (the neural and provider embedders are not built yet)"
-                        .to_owned(),
-                )
-            }
-        };
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let embedder = embedder(config, neural_sessions(cores))?;
         Some(SemanticSettings {
+            // As many embeddings at once as the embedder runs in parallel (a neural session
+            // runs one at a time: more would queue inside the blocking pool, past the wait).
+            workers: embedder.parallelism().unwrap_or(cores),
             embedder,
             embed_wait: config.embed_wait,
-            workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
         })
     } else {
         None
@@ -382,4 +369,55 @@ fn cache_settings(config: &CacheConfig) -> Result<CacheSettings, String> {
             lookup_timeout: config.redis_timeout,
         }),
     })
+}
+
+/// Neural sessions for `cores` cores: one per two cores, at most four. Each holds the model's
+/// weights as ONNX Runtime expands them (about 95 MB: the int8 weights become float32), so a
+/// small machine runs one, and a lookup finding it busy past `embed_wait_ms` is a miss.
+fn neural_sessions(cores: usize) -> usize {
+    (cores / 2).clamp(1, 4)
+}
+
+/// The semantic tier's embedder for `[cache] embedder`, with `workers` neural sessions.
+/// `auto` takes the neural one when its files are installed and loadable, else the
+/// built-in one, saying once how to get the better one; `neural` without its files is an
+/// error that says the same.
+fn embedder(config: &CacheConfig, workers: usize) -> Result<Embedder, String> {
+    let dir = config
+        .models_dir
+        .clone()
+        .unwrap_or_else(ModelFiles::default_dir);
+    let files = ModelFiles::in_dir(&dir);
+    match &config.embedder {
+        EmbedderChoice::Builtin => Ok(Embedder::Builtin(BuiltinEmbedder)),
+        EmbedderChoice::Neural => NeuralEmbedder::load(&files, workers)
+            .map(|n| Embedder::Neural(Arc::new(n)))
+            .map_err(|e| format!("cache.embedder = \"neural\": {e}")),
+        EmbedderChoice::Auto if !files.present() => {
+            tracing::info!(
+                "semantic cache: built-in embedder (no neural model files in {}; {SETUP_HINT} \
+                 for the better neural embedder)",
+                dir.display()
+            );
+            Ok(Embedder::Builtin(BuiltinEmbedder))
+        }
+        EmbedderChoice::Auto => match NeuralEmbedder::load(&files, workers) {
+            Ok(n) => {
+                tracing::info!("semantic cache: neural embedder from {}", dir.display());
+                Ok(Embedder::Neural(Arc::new(n)))
+            }
+            Err(e) => {
+                tracing::warn!(
+                    "semantic cache: built-in embedder, the neural one did not load ({e}; \
+                     {SETUP_HINT} to reinstall its files)"
+                );
+                Ok(Embedder::Builtin(BuiltinEmbedder))
+            }
+        },
+        EmbedderChoice::Provider(_) => Err(
+            "cache.embedder: `provider:<alias>` is not available in this build; use auto, \
+             builtin or neural"
+                .to_owned(),
+        ),
+    }
 }

@@ -436,3 +436,103 @@ async fn the_same_instruction_on_other_code_is_not_a_hit() {
     .await;
     assert_eq!(c, "miss");
 }
+
+/// [`SEMANTIC`] with `embedder = EMBEDDER` and the neural model files looked for in `DIR`.
+fn semantic_with(embedder: &str, dir: &std::path::Path) -> String {
+    SEMANTIC.replace(
+        "embedder = \"builtin\"",
+        &format!(
+            "embedder = \"{embedder}\"\nmodels_dir = \"{}\"",
+            dir.display()
+        ),
+    )
+}
+
+/// The installed neural model files' directory, or `None` (with a note) when absent.
+fn installed_models() -> Option<std::path::PathBuf> {
+    use switchyard_cache::embed::ModelFiles;
+    let dir = ModelFiles::default_dir();
+    if ModelFiles::in_dir(&dir).present() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "note: neural embedder test skipped: no model files in {} (run scripts/setup-models.sh)",
+            dir.display()
+        );
+        None
+    }
+}
+
+/// The embedder the gateway's `/metrics` reports.
+async fn embedder_in_use(h: &Harness) -> String {
+    let metrics = h
+        .client
+        .get(format!("{}/metrics", h.url()))
+        .bearer_auth(common::CLIENT_KEY)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let line = metrics
+        .lines()
+        .find(|l| l.starts_with("switchyard_response_cache_embedder_info{"))
+        .unwrap_or_else(|| panic!("no embedder info: {metrics}"));
+    line.split('"').nth(1).unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn auto_takes_the_builtin_embedder_without_model_files() {
+    let empty = std::env::temp_dir().join("switchyard-no-models");
+    let h = Harness::start(&semantic_with("auto", &empty), MockBehavior::default()).await;
+    assert_eq!(embedder_in_use(&h).await, "builtin");
+}
+
+#[test]
+fn the_neural_embedder_without_model_files_does_not_start() {
+    let empty = std::env::temp_dir().join("switchyard-no-models");
+    let text = semantic_with("neural", &empty).replace("{MOCK}", "http://127.0.0.1:9");
+    let config = switchyard_gateway::Config::parse(&text, "test config", &|_| None).unwrap();
+    let err = switchyard_gateway::AppState::new(config).unwrap_err();
+    assert!(err.contains("scripts/setup-models.sh"), "{err}");
+    assert!(err.contains("switchyard-no-models"), "{err}");
+}
+
+#[tokio::test]
+async fn auto_takes_the_neural_embedder_and_a_paraphrase_hits() {
+    let Some(dir) = installed_models() else {
+        return;
+    };
+    let h = Harness::start(&semantic_with("auto", &dir), MockBehavior::default()).await;
+    assert_eq!(embedder_in_use(&h).await, "neural");
+    let path = "/v1/chat/completions";
+    let anchor = "Write a Python function that checks whether a number is prime.";
+    let (_, c, first) = send(&h, path, &ask(anchor), &[]).await;
+    assert_eq!(c, "miss");
+    let r = h
+        .post(
+            path,
+            &ask("python: how can I test if an integer is a prime?"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-switchyard-cache"], "semantic");
+    let replay: Value = r.json().await.unwrap();
+    let first: Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(
+        replay["choices"][0]["message"],
+        first["choices"][0]["message"]
+    );
+    for near_miss in [
+        "Write a Rust function that checks whether a number is prime.",
+        "Write a Python function that checks whether a number is even.",
+        "Write a Python function that returns the first 100 prime numbers.",
+    ] {
+        let before = upstream(&h);
+        let (_, c, _) = send(&h, path, &ask(near_miss), &[]).await;
+        assert_eq!(c, "miss", "{near_miss}");
+        assert_eq!(upstream(&h), before + 1, "answered upstream: {near_miss}");
+    }
+}

@@ -4,13 +4,10 @@ use super::{
     raw::{RawAliasCache, RawCache},
     ConfigError, Validator,
 };
-use std::{collections::BTreeMap, time::Duration};
+use std::{collections::BTreeMap, path::PathBuf, time::Duration};
 
 /// Default time an answer is served.
 pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(3600);
-/// Default similarity a semantic hit needs with the built-in embedder (tuned on
-/// `cache-dev.jsonl`; figures in BENCHMARKS.md).
-pub const DEFAULT_SIMILARITY_THRESHOLD: f32 = 0.70;
 /// Default highest temperature whose requests read the cache.
 pub const DEFAULT_MAX_READ_TEMPERATURE: f64 = 1.0;
 /// Default longest wait for the embedder before a semantic lookup counts as a miss.
@@ -42,10 +39,14 @@ pub struct CacheConfig {
     pub semantic: bool,
     /// The embedder of semantic lookups.
     pub embedder: EmbedderChoice,
+    /// Where the neural embedder's files are (`scripts/setup-models.sh`); `None`:
+    /// `$SWITCHYARD_MODELS`, else `~/.cache/switchyard/models`.
+    pub models_dir: Option<PathBuf>,
     /// How long an answer is served.
     pub ttl: Duration,
-    /// Similarity a semantic hit needs, in 0..=1.
-    pub threshold: f32,
+    /// Similarity a semantic hit needs, in 0..=1; `None`: the embedder's own default
+    /// (`switchyard_cache::embed::Embedder::default_threshold`, tuned on `cache-dev.jsonl`).
+    pub threshold: Option<f32>,
     /// Requests with a higher temperature do not read the cache (unless they ask to with
     /// `x-switchyard-cache-read: force`).
     pub max_read_temperature: f64,
@@ -71,8 +72,9 @@ impl Default for CacheConfig {
             enabled: false,
             semantic: false,
             embedder: EmbedderChoice::Auto,
+            models_dir: None,
             ttl: DEFAULT_CACHE_TTL,
-            threshold: DEFAULT_SIMILARITY_THRESHOLD,
+            threshold: None,
             max_read_temperature: DEFAULT_MAX_READ_TEMPERATURE,
             max_entries: 100_000,
             max_bytes: 512 * 1024 * 1024,
@@ -107,8 +109,8 @@ pub struct EffectiveCachePolicy {
     pub semantic: bool,
     /// TTL of what it stores.
     pub ttl: Duration,
-    /// Similarity a semantic hit needs.
-    pub threshold: f32,
+    /// Similarity a semantic hit needs (`None`: the embedder's default).
+    pub threshold: Option<f32>,
 }
 
 impl CacheConfig {
@@ -120,7 +122,7 @@ impl CacheConfig {
             enabled,
             semantic: enabled && o.and_then(|o| o.semantic).unwrap_or(self.semantic),
             ttl: o.and_then(|o| o.ttl).unwrap_or(self.ttl),
-            threshold: o.and_then(|o| o.threshold).unwrap_or(self.threshold),
+            threshold: o.and_then(|o| o.threshold).or(self.threshold),
         }
     }
 
@@ -167,11 +169,17 @@ impl Validator<'_> {
                     },
                 };
             }
+            if let Some(d) = &raw.models_dir {
+                let d = self.interpolate("cache.models_dir", d)?;
+                if !d.is_empty() {
+                    out.models_dir = Some(PathBuf::from(d));
+                }
+            }
             if let Some(t) = raw.ttl_secs {
                 out.ttl = self.cache_ttl("cache.ttl_secs", t)?;
             }
             if let Some(t) = raw.threshold {
-                out.threshold = self.threshold("cache.threshold", t)?;
+                out.threshold = Some(self.threshold("cache.threshold", t)?);
             }
             if let Some(t) = raw.max_read_temperature {
                 if !t.is_finite() || t < 0.0 {

@@ -15,7 +15,6 @@ mod telemetry;
 
 pub use cache::{
     AliasCachePolicy, CacheConfig, EffectiveCachePolicy, EmbedderChoice, DEFAULT_CACHE_TTL,
-    DEFAULT_SIMILARITY_THRESHOLD,
 };
 pub use code::CodeConfig;
 pub use embedded::{demo_config, environment_config};

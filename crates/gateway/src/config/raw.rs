@@ -35,6 +35,7 @@ pub(crate) struct RawCache {
     pub enabled: Option<bool>,
     pub semantic: Option<bool>,
     pub embedder: Option<String>,
+    pub models_dir: Option<String>,
     pub ttl_secs: Option<u64>,
     pub threshold: Option<f64>,
     pub max_read_temperature: Option<f64>,

@@ -312,7 +312,8 @@ fn cache_section_and_alias_overrides() {
     let fast = c.cache.policy("fast");
     assert!(fast.enabled && fast.semantic);
     assert_eq!(fast.ttl, std::time::Duration::from_secs(60));
-    assert!((fast.threshold - 0.9).abs() < 1e-6);
+    assert!(fast.threshold.is_some_and(|t| (t - 0.9).abs() < 1e-6));
+    assert_eq!(parse(VALID).unwrap().cache.policy("fast").threshold, None);
     assert!(!c.cache.policy("slow").enabled);
     assert!(!c.cache.policy("slow").semantic);
     assert_eq!(c.cache.embedder, EmbedderChoice::Auto);

@@ -116,7 +116,11 @@ pub async fn lookup(
     let mut embedding = None;
     if read {
         ctx.cache_status = Some(CacheStatus::Miss);
-        let threshold = policy.semantic.then_some(policy.threshold);
+        let threshold = policy.semantic.then(|| {
+            policy
+                .threshold
+                .unwrap_or_else(|| cache.default_threshold())
+        });
         let (found, computed) = cache.lookup(&key, threshold).await;
         embedding = computed;
         match found {

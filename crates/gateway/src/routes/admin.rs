@@ -101,6 +101,18 @@ pub fn write_breaker_metrics(state: &AppState, out: &mut String) {
 pub fn write_cache_metrics(state: &AppState, out: &mut String) {
     let Some(cache) = &state.cache else { return };
     let s = cache.stats();
+    if let Some(embedder) = cache.embedder_name() {
+        write_metric_header(
+            out,
+            "switchyard_response_cache_embedder_info",
+            "gauge",
+            "The semantic tier's embedder (builtin or neural).",
+        );
+        let _ = writeln!(
+            out,
+            "switchyard_response_cache_embedder_info{{embedder=\"{embedder}\"}} 1"
+        );
+    }
     write_metric_header(
         out,
         "switchyard_response_cache_lookups_total",

@@ -9,6 +9,17 @@ mod common;
 use common::{Harness, CLIENT_KEY};
 use std::path::PathBuf;
 use std::process::Command;
+use switchyard_mock::MockBehavior;
+
+/// Aliases whose answers the response cache stores (`tests/sdk/test_sdk_cache.py`).
+const CACHED_ALIASES: &str = r#"
+[models.cached-openai-model]
+deployments = [{ provider = "mock-openai", model = "gpt-upstream" }]
+cache = { enabled = true }
+[models.cached-anthropic-model]
+deployments = [{ provider = "mock-anthropic", model = "claude-upstream" }]
+cache = { enabled = true }
+"#;
 
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -25,7 +36,9 @@ async fn official_python_sdks_work_in_every_direction() {
         .map(PathBuf::from)
         .unwrap_or_else(|_| root.join(".venv"));
 
-    let harness = Harness::all_kinds().await;
+    // Plus one cached alias per upstream format, for the SDKs to read replayed answers.
+    let config = format!("{}{CACHED_ALIASES}", common::ALL_KINDS);
+    let harness = Harness::start(&config, MockBehavior::default()).await;
     let url = harness.url();
     let tests = root.join("tests/sdk");
     let python = venv.join("bin/python");

@@ -31,7 +31,7 @@ fn event(i: u64, model: &Arc<str>, alias: &Arc<str>) -> RequestEvent {
         attempts: 1,
         cache_status: Some(CacheStatus::Miss),
         status: 200,
-        stream: i % 2 == 0,
+        stream: i.is_multiple_of(2),
         usage: Some(TokenUsage {
             input_tokens: 1200,
             output_tokens: 300,

@@ -251,7 +251,7 @@ mod tests {
         let a = |p: &str| Some(Arc::from(format!("{p}-{i}").as_str()));
         RequestEvent {
             event_id: u64::MAX - i,
-            ts_ms: if i % 2 == 0 {
+            ts_ms: if i.is_multiple_of(2) {
                 -(i as i64) - 1
             } else {
                 i64::MAX - i as i64
@@ -276,7 +276,7 @@ mod tests {
             cache_similarity: Some(-0.5),
             status: u16::try_from(i % 65_536).unwrap(),
             error_class: Some("rate_limited".into()),
-            stream: i % 3 == 0,
+            stream: i.is_multiple_of(3),
             usage: Some(TokenUsage {
                 input_tokens: 1 << (i % 64),
                 output_tokens: 127,

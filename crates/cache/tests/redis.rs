@@ -6,9 +6,11 @@
 
 #![cfg(test)]
 
+#[path = "support/private_redis.rs"]
+mod private_redis;
+
+use private_redis::PrivateRedis;
 use std::{
-    net::TcpListener,
-    process::{Child, Command, Stdio},
     sync::atomic::{AtomicU32, Ordering},
     time::{Duration, Instant},
 };
@@ -223,82 +225,6 @@ async fn an_entry_gone_from_redis_is_not_served() {
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let (found, _) = b.lookup(&key, Some(0.7)).await;
     assert!(matches!(found, Lookup::Miss), "{found:?}");
-}
-
-/// A private Redis on a free port, killed when dropped.
-struct PrivateRedis {
-    port: u16,
-    child: Option<Child>,
-}
-
-impl PrivateRedis {
-    fn start() -> Self {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut r = Self { port, child: None };
-        r.restart();
-        r
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/0", self.port)
-    }
-
-    fn restart(&mut self) {
-        let child = Command::new("redis-server")
-            .args(["--port", &self.port.to_string()])
-            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .args(["--daemonize", "no"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server on PATH (Debian package redis-server)");
-        self.child = Some(child);
-        let client = redis::Client::open(self.url()).unwrap();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Ok(mut c) = client.get_connection_with_timeout(Duration::from_millis(200)) {
-                if redis::cmd("PING").query::<String>(&mut c).is_ok() {
-                    return;
-                }
-            }
-            assert!(
-                Instant::now() < deadline,
-                "private redis-server did not start"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    /// Sends `signal` (`STOP`, `CONT`) to the server.
-    fn signal(&self, signal: &str) {
-        let pid = self.child.as_ref().unwrap().id().to_string();
-        let ok = Command::new("kill")
-            .args([&format!("-{signal}"), &pid])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "kill -{signal} {pid}");
-    }
-
-    fn stop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-impl Drop for PrivateRedis {
-    fn drop(&mut self) {
-        if self.child.is_some() {
-            self.signal("CONT");
-        }
-        self.stop();
-    }
 }
 
 #[tokio::test]

@@ -9,10 +9,13 @@
 
 #![cfg(test)]
 
+#[path = "../../cache/tests/support/private_redis.rs"]
+mod private_redis;
+
+use private_redis::PrivateRedis;
 use serde_json::{json, Value};
 use std::{
     io::{BufRead, BufReader},
-    net::TcpListener,
     path::PathBuf,
     process::{Child, Command, Stdio},
     sync::atomic::{AtomicU32, Ordering},
@@ -310,68 +313,6 @@ async fn an_answer_cached_through_one_gateway_is_a_hit_through_another() {
     let entry = keys.iter().find(|k| k.contains(":e:")).unwrap();
     let ttl: i64 = redis::cmd("TTL").arg(entry).query(&mut conn).unwrap();
     assert!(ttl > 3000 && ttl <= 3600, "{ttl}");
-}
-
-/// A private Redis on a free port, killed when dropped.
-struct PrivateRedis {
-    port: u16,
-    child: Option<Child>,
-}
-
-impl PrivateRedis {
-    fn start() -> Self {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut r = Self { port, child: None };
-        r.restart();
-        r
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/0", self.port)
-    }
-
-    fn restart(&mut self) {
-        let child = Command::new("redis-server")
-            .args(["--port", &self.port.to_string()])
-            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .args(["--daemonize", "no"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server on PATH (Debian package redis-server)");
-        self.child = Some(child);
-        let client = redis::Client::open(self.url()).unwrap();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Ok(mut c) = client.get_connection_with_timeout(Duration::from_millis(200)) {
-                if redis::cmd("PING").query::<String>(&mut c).is_ok() {
-                    return;
-                }
-            }
-            assert!(
-                Instant::now() < deadline,
-                "private redis-server did not start"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn stop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-impl Drop for PrivateRedis {
-    fn drop(&mut self) {
-        self.stop();
-    }
 }
 
 const OUTAGE: &str = "unreachable";

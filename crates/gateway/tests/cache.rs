@@ -72,6 +72,25 @@ async fn send(
     (status, cache, r.text().await.unwrap())
 }
 
+/// The replayed answer carries the first answer's message.
+fn assert_same_message(replay: Value, first: &str) {
+    let first: Value = serde_json::from_str(first).unwrap();
+    assert_eq!(
+        replay["choices"][0]["message"],
+        first["choices"][0]["message"]
+    );
+}
+
+/// Each prompt, a near miss of a cached one, is a miss answered upstream.
+async fn assert_each_goes_upstream(h: &Harness, path: &str, near_misses: &[&str]) {
+    for near_miss in near_misses {
+        let before = upstream(h);
+        let (_, c, _) = send(h, path, &ask(near_miss), &[]).await;
+        assert_eq!(c, "miss", "{near_miss}");
+        assert_eq!(upstream(h), before + 1, "answered upstream: {near_miss}");
+    }
+}
+
 fn answer() -> String {
     format!("Mock answer to: {PROMPT}")
 }
@@ -360,23 +379,18 @@ async fn a_reworded_request_is_a_semantic_hit_and_a_near_miss_is_refused() {
         .parse()
         .unwrap();
     assert!(similarity > 0.6 && similarity <= 1.0, "{similarity}");
-    let replay: Value = r.json().await.unwrap();
-    let first: Value = serde_json::from_str(&first).unwrap();
-    assert_eq!(
-        replay["choices"][0]["message"],
-        first["choices"][0]["message"]
-    );
-    for near_miss in [
+    assert_same_message(r.json().await.unwrap(), &first);
+    assert_each_goes_upstream(
+        &h,
+        path,
+        &[
         "Write a Python function that sorts a list of users by age in descending order.",
         "Write a Go function that sorts a list of users by age in ascending order.",
         "Write a Python function that sorts a list of users by name in ascending order.",
         "Write a Python function that sorts a list of users by age in ascending order, in place without copying.",
-    ] {
-        let before = upstream(&h);
-        let (_, c, _) = send(&h, path, &ask(near_miss), &[]).await;
-        assert_eq!(c, "miss", "{near_miss}");
-        assert_eq!(upstream(&h), before + 1, "answered upstream: {near_miss}");
-    }
+        ],
+    )
+    .await;
     let metrics = h
         .client
         .get(format!("{}/metrics", h.url()))
@@ -519,20 +533,15 @@ async fn auto_takes_the_neural_embedder_and_a_paraphrase_hits() {
         .await
         .unwrap();
     assert_eq!(r.headers()["x-switchyard-cache"], "semantic");
-    let replay: Value = r.json().await.unwrap();
-    let first: Value = serde_json::from_str(&first).unwrap();
-    assert_eq!(
-        replay["choices"][0]["message"],
-        first["choices"][0]["message"]
-    );
-    for near_miss in [
-        "Write a Rust function that checks whether a number is prime.",
-        "Write a Python function that checks whether a number is even.",
-        "Write a Python function that returns the first 100 prime numbers.",
-    ] {
-        let before = upstream(&h);
-        let (_, c, _) = send(&h, path, &ask(near_miss), &[]).await;
-        assert_eq!(c, "miss", "{near_miss}");
-        assert_eq!(upstream(&h), before + 1, "answered upstream: {near_miss}");
-    }
+    assert_same_message(r.json().await.unwrap(), &first);
+    assert_each_goes_upstream(
+        &h,
+        path,
+        &[
+            "Write a Rust function that checks whether a number is prime.",
+            "Write a Python function that checks whether a number is even.",
+            "Write a Python function that returns the first 100 prime numbers.",
+        ],
+    )
+    .await;
 }

@@ -105,26 +105,8 @@ enum CacheCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Router(command) => match router_cmd::run(command) {
-            Ok(text) => {
-                print!("{text}");
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("error: {e:#}");
-                ExitCode::from(2)
-            }
-        },
-        Command::Index(args) => match index_cmd::run(args) {
-            Ok(text) => {
-                print!("{text}");
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("error: {e:#}");
-                ExitCode::from(2)
-            }
-        },
+        Command::Router(command) => printed(router_cmd::run(command), ExitCode::from(2)),
+        Command::Index(args) => printed(index_cmd::run(args), ExitCode::from(2)),
         Command::Check { config } => match Config::load(&config) {
             Ok(c) => {
                 println!(
@@ -150,31 +132,18 @@ fn main() -> ExitCode {
                     key,
                 },
         } => {
-            let runtime = match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(r) => r,
-                Err(e) => {
-                    eprintln!("error: cannot start the async runtime: {e}");
-                    return ExitCode::FAILURE;
-                }
-            };
             let options = cache_eval::EvalOptions {
                 data,
                 url,
                 model,
                 key,
             };
-            match runtime.block_on(cache_eval::run(&options)) {
-                Ok(report) => {
-                    print!("{report}");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("error: {e:#}");
-                    ExitCode::FAILURE
-                }
+            match single_threaded() {
+                Ok(runtime) => printed(
+                    runtime.block_on(cache_eval::run(&options)),
+                    ExitCode::FAILURE,
+                ),
+                Err(code) => code,
             }
         }
         Command::Report {
@@ -183,15 +152,9 @@ fn main() -> ExitCode {
             until,
             group_by,
         } => {
-            let runtime = match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(rt) => rt,
-                Err(e) => {
-                    eprintln!("error: cannot start the async runtime: {e}");
-                    return ExitCode::FAILURE;
-                }
+            let runtime = match single_threaded() {
+                Ok(runtime) => runtime,
+                Err(code) => return code,
             };
             let params = switchyard_analytics::SummaryParams {
                 since: Some(since),
@@ -199,16 +162,7 @@ fn main() -> ExitCode {
                 group_by: Some(group_by),
                 bucket: None,
             };
-            match runtime.block_on(report(config, params)) {
-                Ok(text) => {
-                    print!("{text}");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("error: {e:#}");
-                    ExitCode::from(2)
-                }
-            }
+            printed(runtime.block_on(report(config, params)), ExitCode::from(2))
         }
         Command::Serve {
             config,
@@ -237,6 +191,31 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// Prints a command's output and succeeds, or prints its error and exits with `failure`.
+fn printed<T: std::fmt::Display>(result: anyhow::Result<T>, failure: ExitCode) -> ExitCode {
+    match result {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            failure
+        }
+    }
+}
+
+/// The runtime of the one-shot commands (a report, an eval).
+fn single_threaded() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("error: cannot start the async runtime: {e}");
+            ExitCode::FAILURE
+        })
 }
 
 /// The worker count to set, or `None` to keep tokio's (TOKIO_WORKER_THREADS, else one per

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 /// The fields a code request may have, for error messages.
 pub const ACCEPTED_FIELDS: &str =
-    "prompt, language, context, prefix, suffix, maxTokens (or max_tokens), temperature, model, stream";
+    "prompt, language, context, repository, prefix, suffix, maxTokens (or max_tokens), temperature, model, stream";
 
 /// A decoded code request.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,6 +19,9 @@ pub struct CodeRequest {
     pub language: Language,
     /// Code the request is about.
     pub context: Option<String>,
+    /// A configured repository (`[repositories.NAME]`) whose relevant code goes into the
+    /// prompt.
+    pub repository: Option<String>,
     /// Code before the cursor (task `complete` only).
     pub prefix: Option<String>,
     /// Code after the cursor (task `complete` only).
@@ -82,6 +85,7 @@ pub fn decode_request(task: &str, body: &[u8]) -> Result<CodeRequest, BadCodeReq
             "prompt"
                 | "language"
                 | "context"
+                | "repository"
                 | "prefix"
                 | "suffix"
                 | "maxTokens"
@@ -168,6 +172,7 @@ pub fn decode_request(task: &str, body: &[u8]) -> Result<CodeRequest, BadCodeReq
         prompt,
         language,
         context: string(&fields, "context")?,
+        repository: string(&fields, "repository")?.filter(|r| !r.trim().is_empty()),
         prefix,
         suffix,
         max_tokens,

@@ -10,7 +10,7 @@ pub use super::code_answer::{outcome, AttemptReport, CodeAnswer, CodeStreamSpec,
 use super::{
     cache,
     code_answer::{outcome_of, passed, Report},
-    execute, observe, plan,
+    code_context, execute, observe, plan,
     validate::{check_code, CodeExpectation},
     Answer, StreamAnswer,
 };
@@ -37,9 +37,14 @@ pub async fn run(
     ctx: &mut RequestContext,
 ) -> Result<Answer, GatewayError> {
     let mode = state.config.code.mode(req.task);
+    let repository = match &req.repository {
+        Some(name) => Some(code_context::gather(state, name, &req).await?),
+        None => None,
+    };
+    let context = code_context::merged(repository.as_ref(), req.context.as_deref());
     let input = PromptInput {
         prompt: &req.prompt,
-        context: req.context.as_deref(),
+        context: context.as_deref(),
         prefix: req.prefix.as_deref(),
         suffix: req.suffix.as_deref(),
     };
@@ -75,6 +80,7 @@ pub async fn run(
         }),
     };
     let mut report = Report::new(template);
+    report.context_used = repository.map(|r| r.used).unwrap_or_default();
     let lookup_key = native.as_ref().unwrap_or(&chat);
     let mut stored_ticket = None;
     let found = match cache::lookup(state, &route.alias, lookup_key, &parts.headers, ctx).await {
@@ -94,6 +100,7 @@ pub async fn run(
         if req.stream {
             // A stored answer passed validation: replayed, its final event checks it again.
             let spec = CodeStreamSpec {
+                context_used: report.context_used.clone(),
                 expect,
                 validate: mode != ValidationMode::Off,
                 task: req.task,
@@ -128,6 +135,7 @@ pub async fn run(
             .into_stream()?;
         let keep = observe::needs_stream_text(state, ctx);
         let spec = CodeStreamSpec {
+            context_used: report.context_used.clone(),
             expect,
             validate: mode != ValidationMode::Off,
             task: req.task,

@@ -25,7 +25,7 @@ pub struct CodeAnswer {
     pub alias: Option<String>,
     /// The provider that served it.
     pub provider: Option<String>,
-    /// `hit` or `miss`.
+    /// `miss`, `exact` or `semantic`.
     pub cache: &'static str,
     /// The parse of the code; `null` when validation is off for the task.
     pub validation: Option<Validation>,
@@ -37,6 +37,22 @@ pub struct CodeAnswer {
     pub cost_usd: Option<f64>,
     /// The prompt template, `name@version`.
     pub template: String,
+    /// The repository code put into the prompt (`repository` in the request), best first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub context_used: Vec<ContextRef>,
+}
+
+/// A chunk of repository code that went into the prompt.
+#[derive(Debug, Clone, Serialize)]
+pub struct ContextRef {
+    /// Path relative to the repository's root.
+    pub path: String,
+    /// The symbol, when the chunk is one (`Type::method`).
+    pub symbol: Option<String>,
+    /// First line, 1-based.
+    pub start_line: usize,
+    /// Last line, inclusive.
+    pub end_line: usize,
 }
 
 /// One upstream answer and what validation said of it.
@@ -74,6 +90,8 @@ pub struct UsageReport {
 /// What a streamed code answer needs to write its final event.
 #[derive(Debug)]
 pub struct CodeStreamSpec {
+    /// The repository code put into the prompt.
+    pub context_used: Vec<ContextRef>,
     /// How to check the code.
     pub expect: CodeExpectation,
     /// Whether to check it at all.
@@ -113,6 +131,7 @@ pub(super) struct Report {
     pub(super) usage: Usage,
     pub(super) cost: Option<f64>,
     pub(super) template: String,
+    pub(super) context_used: Vec<ContextRef>,
 }
 
 impl Report {
@@ -123,6 +142,7 @@ impl Report {
             usage: Usage::default(),
             cost: Some(0.0),
             template,
+            context_used: Vec::new(),
         }
     }
 
@@ -201,13 +221,14 @@ impl Report {
                 input_tokens: self.usage.input_tokens,
                 output_tokens: self.usage.output_tokens,
             },
-            cost_usd: if self.cache == "hit" {
+            cost_usd: if self.cache != "miss" {
                 Some(0.0)
             } else {
                 self.cost
             },
             attempts: self.attempts,
             template: self.template,
+            context_used: self.context_used,
         }
     }
 }
@@ -239,7 +260,7 @@ impl CodeAnswer {
             alias: spec.alias.clone(),
             provider: spec.provider.clone(),
             cache: spec.cache,
-            attempts: if spec.cache == "hit" {
+            attempts: if spec.cache != "miss" {
                 Vec::new()
             } else {
                 vec![AttemptReport {
@@ -262,6 +283,7 @@ impl CodeAnswer {
                 (usage.input_tokens as f64 * input + usage.output_tokens as f64 * output) / 1e6
             }),
             template: spec.template.clone(),
+            context_used: spec.context_used.clone(),
         }
     }
 }

@@ -13,6 +13,7 @@
 pub mod cache;
 pub mod code;
 mod code_answer;
+mod code_context;
 pub mod execute;
 pub mod fim;
 pub mod observe;

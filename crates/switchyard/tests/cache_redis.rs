@@ -12,7 +12,7 @@
 #[path = "../../cache/tests/support/private_redis.rs"]
 mod private_redis;
 
-use private_redis::PrivateRedis;
+use private_redis::{Cleanup, PrivateRedis};
 use serde_json::{json, Value};
 use std::{
     io::{BufRead, BufReader},
@@ -42,30 +42,6 @@ fn unique(what: &str) -> String {
         std::process::id(),
         N.fetch_add(1, Ordering::Relaxed)
     )
-}
-
-/// Deletes every Redis key under its prefix when dropped.
-struct Cleanup {
-    url: String,
-    prefix: String,
-}
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let Ok(client) = redis::Client::open(self.url.as_str()) else {
-            return;
-        };
-        let Ok(mut conn) = client.get_connection_with_timeout(Duration::from_secs(2)) else {
-            return;
-        };
-        let keys: Vec<String> = redis::cmd("KEYS")
-            .arg(format!("{}*", self.prefix))
-            .query(&mut conn)
-            .unwrap_or_default();
-        if !keys.is_empty() {
-            let _: Result<(), _> = redis::cmd("DEL").arg(&keys).query(&mut conn);
-        }
-    }
 }
 
 /// A `switchyard serve` process, killed when dropped; its log goes to a file.

@@ -1,5 +1,6 @@
-//! A private `redis-server` for tests that take Redis away and bring it back (the machine's
-//! shared Redis must never be stopped). Shared by `crates/cache/tests/redis.rs` and
+//! Redis helpers for tests: key cleanup under a test's own prefix, and a private
+//! `redis-server` for tests that take Redis away and bring it back (the machine's shared
+//! Redis must never be stopped). Shared by `crates/cache/tests/redis.rs` and
 //! `crates/switchyard/tests/cache_redis.rs` (included there by path).
 
 use std::{
@@ -81,5 +82,29 @@ impl Drop for PrivateRedis {
             self.signal("CONT");
         }
         self.stop();
+    }
+}
+
+/// Deletes every key under its prefix when dropped.
+pub struct Cleanup {
+    pub url: String,
+    pub prefix: String,
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let Ok(client) = redis::Client::open(self.url.as_str()) else {
+            return;
+        };
+        let Ok(mut conn) = client.get_connection_with_timeout(Duration::from_secs(2)) else {
+            return;
+        };
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("{}*", self.prefix))
+            .query(&mut conn)
+            .unwrap_or_default();
+        if !keys.is_empty() {
+            let _: Result<(), _> = redis::cmd("DEL").arg(&keys).query(&mut conn);
+        }
     }
 }

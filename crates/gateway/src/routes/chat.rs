@@ -1,13 +1,8 @@
 //! `POST /v1/chat/completions` and `POST /v1/messages`: decode with the client's codec,
 //! run the pipeline, encode.
 
-use super::{read_body, start};
-use crate::{
-    context::RequestId,
-    egress,
-    pipeline::{self, PipelineRequest},
-    state::AppState,
-};
+use super::serve;
+use crate::{context::RequestId, pipeline::PipelineRequest, state::AppState};
 use axum::{
     extract::{Request, State},
     response::Response,
@@ -48,13 +43,8 @@ async fn handle(
     id: RequestId,
     request: Request,
 ) -> Response {
-    let (mut ctx, parts, body) = start(id, format, endpoint, request);
-    let result = async {
-        let bytes = read_body(body, &parts.headers, state.config.server.max_body_bytes).await?;
-        ctx.input_bytes = bytes.len() as u64;
-        let req = codec::decode_request(format, &bytes)?;
-        pipeline::run(&state, PipelineRequest::Chat(req), &parts, &mut ctx).await
-    }
-    .await;
-    egress::respond(state, ctx, result)
+    serve(state, id, request, format, endpoint, |bytes| {
+        Ok(PipelineRequest::Chat(codec::decode_request(format, bytes)?))
+    })
+    .await
 }

@@ -2,13 +2,8 @@
 //! and `POST /v1/fim/completions` (Codestral's shape: the same request, answered as a chat
 //! completion): decode with the completions codec, run the pipeline, encode.
 
-use super::{read_body, start};
-use crate::{
-    context::RequestId,
-    egress,
-    pipeline::{self, PipelineRequest},
-    state::AppState,
-};
+use super::serve;
+use crate::{context::RequestId, pipeline::PipelineRequest, state::AppState};
 use axum::{
     extract::{Request, State},
     response::Response,
@@ -23,8 +18,14 @@ pub async fn legacy(
     Extension(id): Extension<RequestId>,
     request: Request,
 ) -> Response {
-    let answer_format = WireFormat::OpenAiCompletions;
-    handle(state, answer_format, "/v1/completions", id, request).await
+    handle(
+        state,
+        WireFormat::OpenAiCompletions,
+        "/v1/completions",
+        id,
+        request,
+    )
+    .await
 }
 
 /// Codestral fill in the middle: answered as chat completions and their chunks.
@@ -50,13 +51,9 @@ async fn handle(
     id: RequestId,
     request: Request,
 ) -> Response {
-    let (mut ctx, parts, body) = start(id, answer_format, endpoint, request);
-    let result = async {
-        let bytes = read_body(body, &parts.headers, state.config.server.max_body_bytes).await?;
-        ctx.input_bytes = bytes.len() as u64;
-        let req = codec::decode_request(WireFormat::OpenAiCompletions, &bytes)?;
-        pipeline::run(&state, PipelineRequest::Completion(req), &parts, &mut ctx).await
-    }
-    .await;
-    egress::respond(state, ctx, result)
+    serve(state, id, request, answer_format, endpoint, |bytes| {
+        let req = codec::decode_request(WireFormat::OpenAiCompletions, bytes)?;
+        Ok(PipelineRequest::Completion(req))
+    })
+    .await
 }

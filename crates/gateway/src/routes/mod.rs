@@ -14,7 +14,10 @@ pub mod route;
 use crate::{
     access_log::Refusal,
     context::{RequestContext, RequestId},
+    egress,
     error::{error_body, GatewayError},
+    pipeline::{self, PipelineRequest},
+    state::AppState,
 };
 use axum::{
     body::Body,
@@ -24,7 +27,7 @@ use axum::{
 use bytes::Bytes;
 use http::{header, HeaderMap, HeaderValue, Method, Uri};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use std::time::Instant;
+use std::{sync::Arc, time::Instant};
 use switchyard_protocol::{ApiError, ErrorKind, WireFormat};
 
 /// Reads the whole request body, refusing more than `limit` bytes with a 413.
@@ -70,6 +73,27 @@ pub(crate) fn start(
     let (parts, body) = request.into_parts();
     ctx.from_parts(endpoint, &parts);
     (ctx, parts, body)
+}
+
+/// Every route that decodes one body and runs the pipeline: the context, the body (at most
+/// `server.max_body_bytes`, its size recorded), `decode`, the pipeline, egress.
+pub(crate) async fn serve(
+    state: Arc<AppState>,
+    id: RequestId,
+    request: Request,
+    format: WireFormat,
+    endpoint: &'static str,
+    decode: impl FnOnce(&[u8]) -> Result<PipelineRequest, GatewayError>,
+) -> Response {
+    let (mut ctx, parts, body) = start(id, format, endpoint, request);
+    let result = async {
+        let bytes = read_body(body, &parts.headers, state.config.server.max_body_bytes).await?;
+        ctx.input_bytes = bytes.len() as u64;
+        let req = decode(&bytes)?;
+        pipeline::run(&state, req, &parts, &mut ctx).await
+    }
+    .await;
+    egress::respond(state, ctx, result)
 }
 
 /// The wire format a request without a format of its own (models list, 404s) answers in:

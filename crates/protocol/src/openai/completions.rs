@@ -79,6 +79,8 @@ pub fn decode_request(body: &[u8]) -> Result<ChatRequest, CodecError> {
     Ok(req)
 }
 
+/// A completions request for OpenAI-compatible servers and for Mistral's FIM endpoint: the
+/// same fields, the seed under each one's name, and what Mistral refuses left `None`.
 #[derive(Serialize)]
 struct RequestOut<'a> {
     model: &'a str,
@@ -96,6 +98,8 @@ struct RequestOut<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     seed: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    random_seed: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     user: Option<&'a str>,
     stream: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -104,60 +108,48 @@ struct RequestOut<'a> {
     extra: Option<&'a Extras>,
 }
 
+impl<'a> RequestOut<'a> {
+    /// The fields both endpoints share.
+    fn common(req: &'a ChatRequest, model: &'a str) -> Self {
+        Self {
+            model,
+            prompt: prompt_of(req),
+            suffix: req.suffix.as_deref(),
+            max_tokens: req.max_tokens,
+            temperature: req.temperature,
+            top_p: req.top_p,
+            stop: &req.stop,
+            seed: None,
+            random_seed: None,
+            user: None,
+            stream: req.stream,
+            stream_options: None,
+            extra: None,
+        }
+    }
+}
+
 /// Encodes a request for an upstream's `/completions`: the user text is the prompt.
 pub fn encode_request(req: &ChatRequest, model: &str) -> Result<Vec<u8>, CodecError> {
     to_json_vec(&RequestOut {
-        model,
-        prompt: prompt_of(req),
-        suffix: req.suffix.as_deref(),
-        max_tokens: req.max_tokens,
-        temperature: req.temperature,
-        top_p: req.top_p,
-        stop: &req.stop,
         seed: req.seed,
         user: req.user.as_deref(),
-        stream: req.stream,
         // Always ask for usage: the gateway accounts for every request.
         stream_options: req
             .stream
             .then(|| serde_json::json!({ "include_usage": true })),
         extra: req.extras_for(FORMAT),
+        ..RequestOut::common(req, model)
     })
-}
-
-#[derive(Serialize)]
-struct MistralRequestOut<'a> {
-    model: &'a str,
-    prompt: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    suffix: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    max_tokens: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    temperature: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    top_p: Option<f64>,
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    stop: &'a [String],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    random_seed: Option<i64>,
-    stream: bool,
 }
 
 /// Encodes a request for Mistral's `/fim/completions` (Codestral): the same fields under
 /// Mistral's names, and nothing Mistral refuses (`user`, `stream_options`, other extras);
 /// its answer is a chat completion (its streams report usage unasked).
 pub fn encode_mistral_request(req: &ChatRequest, model: &str) -> Result<Vec<u8>, CodecError> {
-    to_json_vec(&MistralRequestOut {
-        model,
-        prompt: prompt_of(req),
-        suffix: req.suffix.as_deref(),
-        max_tokens: req.max_tokens,
-        temperature: req.temperature,
-        top_p: req.top_p,
-        stop: &req.stop,
+    to_json_vec(&RequestOut {
         random_seed: req.seed,
-        stream: req.stream,
+        ..RequestOut::common(req, model)
     })
 }
 

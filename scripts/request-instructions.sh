@@ -9,7 +9,8 @@
 #   scripts/request-instructions.sh RELEASE_DIR [json|stream] [N1] [N2]
 #
 # RELEASE_DIR holds `switchyard` and `switchyard-mock` (cargo build --release -p switchyard
-# -p switchyard-mock). Compare two builds by running it on each.
+# -p switchyard-mock). Compare two builds by running it on each. GATEWAY_EXTRA_TOML is appended
+# to the gateway's config (e.g. '[server]\naccess_log = false\n' to leave the access log out).
 set -euo pipefail
 dir="$(realpath "$1")"
 mode="${2:-json}"
@@ -43,6 +44,7 @@ count() {
   addr=$(grep -o "127.0.0.1:[0-9]*" "$work/mock.out" | head -1)
   printf '[providers.mock]\nkind = "openai"\nbase_url = "http://%s/v1"\n[models.m]\ndeployments = [{ provider = "mock", model = "x" }]\n[analytics]\nenabled = false\n' \
     "$addr" > "$work/gw.toml"
+  printf '%b' "${GATEWAY_EXTRA_TOML:-}" >> "$work/gw.toml"
   rm -f "$work/cg.out"
   valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" "$dir/switchyard" serve \
     --config "$work/gw.toml" --listen 127.0.0.1:0 --worker-threads 1 > "$work/gw.out" 2> "$work/gw.err" &

@@ -82,18 +82,13 @@ pub async fn run(
     let mut report = Report::new(template);
     report.context_used = repository.map(|r| r.used).unwrap_or_default();
     let lookup_key = native.as_ref().unwrap_or(&chat);
-    let mut stored_ticket = None;
-    let found = match cache::lookup(state, &route.alias, lookup_key, &parts.headers, ctx).await {
-        cache::CacheLookup::Hit(hit) => Some(hit),
-        cache::CacheLookup::Miss(ticket) => {
+    let (found, stored_ticket) =
+        match cache::lookup(state, &route.alias, lookup_key, &parts.headers, ctx).await {
+            cache::CacheLookup::Hit(hit) => (Some(hit), None),
             // Streamed code answers are not stored: their check runs as the stream ends,
             // after the point where a failed one could still be kept out of the cache.
-            if !req.stream {
-                stored_ticket = ticket;
-            }
-            None
-        }
-    };
+            cache::CacheLookup::Miss(ticket) => (None, ticket.filter(|_| !req.stream)),
+        };
     if let Some(hit) = found {
         let hit = hit.response.clone();
         report.cache = cache_label(ctx);

@@ -2,6 +2,7 @@
 //! over to the gateway crate.
 
 mod cache_eval;
+mod code_client;
 mod index_cmd;
 mod router_cmd;
 

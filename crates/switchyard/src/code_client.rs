@@ -1,0 +1,179 @@
+//! The code API (`POST /v1/code/{task}`) as the CLI's commands (`review`, `docs`) call it:
+//! the gateway's address, model and key from flags or the environment, one request per
+//! call, and errors that tell an unreachable gateway from one that refused the request.
+
+use anyhow::Context as _;
+use serde_json::{json, Value};
+use switchyard_codeintel::{CodeTask, Language};
+
+/// Where the gateway is and what to ask it for.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GatewayArgs {
+    /// The gateway's base URL.
+    #[arg(long, env = "SWITCHYARD_URL", default_value = "http://127.0.0.1:4000")]
+    pub gateway: String,
+    /// The model (alias or router) to ask; default: the gateway's code router.
+    #[arg(long)]
+    pub model: Option<String>,
+    /// A client key of the gateway, if it requires one.
+    #[arg(long = "api-key", env = "SWITCHYARD_API_KEY", hide_env_values = true)]
+    pub key: Option<String>,
+}
+
+/// One question to the code API.
+#[derive(Debug, Clone)]
+pub struct CodeQuestion<'a> {
+    /// The task.
+    pub task: CodeTask,
+    /// The language of the code.
+    pub language: Language,
+    /// The instructions.
+    pub prompt: &'a str,
+    /// The code the question is about.
+    pub context: Option<&'a str>,
+}
+
+/// What the code API answered.
+#[derive(Debug, Clone)]
+pub struct CodeReply {
+    /// The code extracted from the answer, if it has any.
+    pub code: Option<String>,
+    /// The whole answer.
+    pub text: String,
+    /// The upstream model that wrote it.
+    pub model: Option<String>,
+    /// The answer's JSON as the gateway sent it.
+    pub raw: Value,
+}
+
+/// Why a question got no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum CodeClientError {
+    /// Nothing answered at the address (gateway down, wrong URL).
+    #[error("cannot reach the gateway at {url}: {reason}")]
+    Unreachable {
+        /// The endpoint called.
+        url: String,
+        /// What the connection attempt said.
+        reason: String,
+    },
+    /// The gateway answered with an error.
+    #[error("the gateway answered {status}: {message}")]
+    Refused {
+        /// The HTTP status.
+        status: u16,
+        /// The error's message (or the body, if it is not the gateway's error shape).
+        message: String,
+    },
+    /// The gateway's answer is not the code API's JSON.
+    #[error("the gateway's answer is not the code API's JSON: {0}")]
+    Malformed(String),
+}
+
+/// A client of one gateway's code API.
+#[derive(Debug, Clone)]
+pub struct CodeClient {
+    http: reqwest::Client,
+    base: String,
+    model: Option<String>,
+    key: Option<String>,
+}
+
+impl CodeClient {
+    /// A client for the gateway, model and key in `args`.
+    pub fn new(args: &GatewayArgs) -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder()
+            // A model may take minutes on a long review; the connection itself may not.
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .build()
+            .context("cannot build the HTTP client")?;
+        Ok(Self {
+            http,
+            base: args.gateway.trim_end_matches('/').to_owned(),
+            model: args.model.clone(),
+            key: args.key.clone(),
+        })
+    }
+
+    /// The gateway's base URL.
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    /// Asks `question` and waits for the whole answer.
+    pub async fn ask(&self, question: &CodeQuestion<'_>) -> Result<CodeReply, CodeClientError> {
+        let url = format!("{}/v1/code/{}", self.base, question.task.name());
+        let mut body = json!({
+            "prompt": question.prompt,
+            "language": question.language.name(),
+        });
+        if let Some(context) = question.context {
+            body["context"] = Value::from(context);
+        }
+        if let Some(model) = &self.model {
+            body["model"] = Value::from(model.as_str());
+        }
+        let mut request = self
+            .http
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(body.to_string());
+        if let Some(key) = &self.key {
+            request = request.bearer_auth(key);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| CodeClientError::Unreachable {
+                url: url.clone(),
+                reason: error_chain(&e),
+            })?;
+        let status = response.status();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| CodeClientError::Unreachable {
+                url: url.clone(),
+                reason: error_chain(&e),
+            })?;
+        let value: Option<Value> = serde_json::from_slice(&bytes).ok();
+        if !status.is_success() {
+            let message = value
+                .as_ref()
+                .and_then(|v| v.pointer("/error/message"))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .unwrap_or_else(|| String::from_utf8_lossy(&bytes).into_owned());
+            return Err(CodeClientError::Refused {
+                status: status.as_u16(),
+                message,
+            });
+        }
+        let raw = value.ok_or_else(|| {
+            CodeClientError::Malformed(String::from_utf8_lossy(&bytes).chars().take(200).collect())
+        })?;
+        let text = raw
+            .get("text")
+            .and_then(Value::as_str)
+            .ok_or_else(|| CodeClientError::Malformed("no `text` field".to_owned()))?
+            .to_owned();
+        Ok(CodeReply {
+            code: raw.get("code").and_then(Value::as_str).map(str::to_owned),
+            text,
+            model: raw.get("model").and_then(Value::as_str).map(str::to_owned),
+            raw,
+        })
+    }
+}
+
+/// An error and its causes on one line ("error sending request: connection refused").
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}

@@ -20,5 +20,7 @@ pub use language::Language;
 pub use mode::ValidationMode;
 pub use request::{decode_request, BadCodeRequest, CodeRequest, ACCEPTED_FIELDS};
 pub use task::CodeTask;
-pub use templates::{PromptInput, PromptTemplates, RenderedPrompt, TemplateError, BUILTIN_VERSION};
+pub use templates::{
+    PromptInput, PromptTemplates, RenderedPrompt, RepositoryChunk, TemplateError, BUILTIN_VERSION,
+};
 pub use validate::{validate, SyntaxError, Validation};

@@ -108,6 +108,9 @@ pub struct RequestContext {
     pub cache_status: Option<CacheStatus>,
     /// Similarity of a semantic cache hit.
     pub cache_similarity: Option<f32>,
+    /// The repository chunks put into a chat request (`x-switchyard-repository`), as the
+    /// `x-switchyard-context` response header lists them.
+    pub context_used: Option<Box<str>>,
     /// Prompt and completion text, only when analytics needs them: the upstream reported
     /// no usage (tokens are then counted from the text), or `analytics.record_text` is on.
     /// Never logged.
@@ -147,6 +150,7 @@ impl RequestContext {
             traceparent: None,
             code: None,
             cache_status: None,
+            context_used: None,
             cache_similarity: None,
             texts: None,
         }

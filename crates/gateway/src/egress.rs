@@ -117,6 +117,9 @@ fn finish(state: &AppState, ctx: &mut RequestContext, mut response: Response) ->
     response
 }
 
+/// The response header listing the repository chunks a chat request was given.
+pub const CONTEXT_HEADER: &str = "x-switchyard-context";
+
 /// Sets the `x-switchyard-*` response headers from the request's context.
 fn respond_headers(ctx: &RequestContext, response: &mut Response) {
     let headers = response.headers_mut();
@@ -154,6 +157,11 @@ fn respond_headers(ctx: &RequestContext, response: &mut Response) {
     if let Some(similarity) = ctx.cache_similarity {
         if let Ok(v) = HeaderValue::from_str(&format!("{similarity:.4}")) {
             headers.insert("x-switchyard-cache-similarity", v);
+        }
+    }
+    if let Some(used) = &ctx.context_used {
+        if let Ok(v) = HeaderValue::from_str(used) {
+            headers.insert(CONTEXT_HEADER, v);
         }
     }
     let overhead_us = u64::try_from(ctx.overhead().as_micros()).unwrap_or(u64::MAX);

@@ -1,6 +1,8 @@
 //! The code API with repository context: a request naming `repository` gets the indexed
 //! code relevant to its prompt in the prompt the upstream sees, and the answer lists it in
-//! `context_used`; an unknown repository is a 404 that names the configured ones.
+//! `context_used`; a chat or messages request naming one in `x-switchyard-repository` gets
+//! it as a system message and the `x-switchyard-context` header lists it; an unknown
+//! repository is a 404 that names the configured ones.
 
 #![cfg(test)]
 
@@ -51,15 +53,7 @@ async fn post_code(h: &Harness, body: &Value) -> (u16, Value) {
 
 #[tokio::test]
 async fn a_named_repository_puts_the_relevant_code_in_the_prompt() {
-    let repo = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(repo.path().join("src")).unwrap();
-    std::fs::write(repo.path().join("src/billing.rs"), BILLING).unwrap();
-    std::fs::write(repo.path().join("src/shipping.rs"), SHIPPING).unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let config = CONFIG
-        .replace("{REPO}", repo.path().to_str().unwrap())
-        .replace("{DATA}", data.path().to_str().unwrap());
-    let h = Harness::start(&config, MockBehavior::default()).await;
+    let (h, _repo, _data) = shop().await;
     let body = json!({
         "prompt": "Write a unit test for apply_loyalty_discount",
         "language": "rust",
@@ -67,16 +61,9 @@ async fn a_named_repository_puts_the_relevant_code_in_the_prompt() {
         "repository": "shop",
     });
     // The index is built in the background at start: 503 until it is open.
-    let mut answer = Value::Null;
-    for _ in 0..200 {
-        let (status, v) = post_code(&h, &body).await;
-        if status != 503 {
-            assert_eq!(status, 200, "{v}");
-            answer = v;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let resp = once_indexed(|| h.post("/v1/code/generate", &body).send()).await;
+    assert_eq!(resp.status(), 200);
+    let answer: Value = resp.json().await.unwrap();
     let used = answer["context_used"].as_array().expect("context_used");
     assert_eq!(used[0]["path"], "src/billing.rs", "{answer}");
     assert_eq!(used[0]["symbol"], "apply_loyalty_discount");
@@ -102,4 +89,115 @@ async fn a_named_repository_puts_the_relevant_code_in_the_prompt() {
         message.contains("unknown repository `nope`") && message.contains("known: shop"),
         "{message}"
     );
+}
+
+/// A repository with the two files, and a gateway configured with it.
+async fn shop() -> (Harness, tempfile::TempDir, tempfile::TempDir) {
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(repo.path().join("src")).unwrap();
+    std::fs::write(repo.path().join("src/billing.rs"), BILLING).unwrap();
+    std::fs::write(repo.path().join("src/shipping.rs"), SHIPPING).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let config = CONFIG
+        .replace("{REPO}", repo.path().to_str().unwrap())
+        .replace("{DATA}", data.path().to_str().unwrap());
+    let h = Harness::start(&config, MockBehavior::default()).await;
+    (h, repo, data)
+}
+
+/// Sends `send` until the repository's index is open (503 before), then its answer.
+async fn once_indexed<F, Fut>(send: F) -> reqwest::Response
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = reqwest::Result<reqwest::Response>>,
+{
+    for _ in 0..200 {
+        let resp = send().await.unwrap();
+        if resp.status().as_u16() != 503 {
+            return resp;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the repository was not indexed in 10 s");
+}
+
+#[tokio::test]
+async fn a_chat_request_naming_a_repository_gets_its_code_before_the_question() {
+    let (h, _repo, _data) = shop().await;
+    let body = json!({
+        "model": "fast",
+        "messages": [
+            {"role": "system", "content": "You are terse."},
+            {"role": "user", "content": "Write a unit test for apply_loyalty_discount"},
+        ],
+    });
+    let resp = once_indexed(|| {
+        h.post("/v1/chat/completions", &body)
+            .header("x-switchyard-repository", "shop")
+            .send()
+    })
+    .await;
+    assert_eq!(resp.status(), 200);
+    let listed = resp.headers()["x-switchyard-context"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        listed.starts_with("src/billing.rs:2-6 apply_loyalty_discount"),
+        "{listed}"
+    );
+    assert!(!listed.contains("shipping"), "{listed}");
+    let sent = h.mock.stats().last_request.unwrap().body;
+    let messages = sent["messages"].as_array().unwrap();
+    let roles: Vec<&str> = messages
+        .iter()
+        .map(|m| m["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["system", "system", "user"], "{sent}");
+    let context = messages[1]["content"].to_string();
+    assert!(context.contains("repository `shop`"), "{context}");
+    assert!(context.contains("years.min(10)"), "{context}");
+    assert!(!sent.to_string().contains("choose_carrier"));
+
+    // Without the header nothing is added.
+    let resp = h.post("/v1/chat/completions", &body).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp.headers().get("x-switchyard-context").is_none());
+    let sent = h.mock.stats().last_request.unwrap().body;
+    assert_eq!(sent["messages"].as_array().unwrap().len(), 2, "{sent}");
+}
+
+#[tokio::test]
+async fn a_messages_request_naming_an_unknown_repository_is_a_404_naming_the_known_ones() {
+    let (h, _repo, _data) = shop().await;
+    let body = json!({
+        "model": "fast",
+        "max_tokens": 100,
+        "messages": [{"role": "user", "content": "Explain choose_carrier"}],
+    });
+    let resp = h
+        .post("/v1/messages", &body)
+        .header("x-switchyard-repository", "nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+    let v: Value = resp.json().await.unwrap();
+    let message = v["error"]["message"].as_str().unwrap();
+    assert!(message.contains("known: shop"), "{message}");
+
+    let resp = once_indexed(|| {
+        h.post("/v1/messages", &body)
+            .header("x-switchyard-repository", "shop")
+            .send()
+    })
+    .await;
+    assert_eq!(resp.status(), 200);
+    let listed = resp.headers()["x-switchyard-context"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(listed.starts_with("src/shipping.rs"), "{listed}");
+    let sent = h.mock.stats().last_request.unwrap().body.to_string();
+    assert!(sent.contains("weight_grams > 30_000"), "{sent}");
 }

@@ -38,7 +38,7 @@ pub async fn run(
 ) -> Result<Answer, GatewayError> {
     let mode = state.config.code.mode(req.task);
     let repository = match &req.repository {
-        Some(name) => Some(code_context::gather(state, name, &req).await?),
+        Some(name) => Some(code_context::for_code(state, name, &req).await?),
         None => None,
     };
     let context = code_context::merged(repository.as_ref(), req.context.as_deref());
@@ -80,7 +80,7 @@ pub async fn run(
         }),
     };
     let mut report = Report::new(template);
-    report.context_used = repository.map(|r| r.used).unwrap_or_default();
+    report.context_used = repository.map(|r| r.used()).unwrap_or_default();
     let lookup_key = native.as_ref().unwrap_or(&chat);
     let (found, stored_ticket) =
         match cache::lookup(state, &route.alias, lookup_key, &parts.headers, ctx).await {

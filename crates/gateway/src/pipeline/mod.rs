@@ -143,16 +143,20 @@ pub async fn run(
     }
 }
 
-/// Chat completions and messages: plan, cache, execute, validate, cache store.
+/// Chat completions, messages and Responses: plan, repository context, cache, execute,
+/// validate, cache store.
 async fn chat(
     state: &AppState,
-    req: ChatRequest,
+    mut req: ChatRequest,
     parts: &http::request::Parts,
     ctx: &mut RequestContext,
 ) -> Result<Answer, GatewayError> {
     ctx.requested_model = Some(Arc::from(req.model.as_str()));
     ctx.stream = req.stream;
     let route = plan::plan(state, &req.model, Some(&req), ctx)?;
+    // After the plan, so that the router judges the client's own request, and before the
+    // cache, so that an answer is only reused for the same repository code.
+    code_context::add_to_chat(state, &parts.headers, &mut req, ctx).await?;
     let ticket = match cache::lookup(state, &route.alias, &req, &parts.headers, ctx).await {
         cache::CacheLookup::Hit(hit) => {
             return Ok(if req.stream {

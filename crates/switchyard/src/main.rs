@@ -2,6 +2,10 @@
 //! over to the gateway crate.
 
 mod cache_eval;
+#[expect(
+    dead_code,
+    reason = "the client of the `review` and `docs` commands, which are being built on it"
+)]
 mod code_client;
 mod index_cmd;
 mod router_cmd;

@@ -3,27 +3,12 @@
 
 #![cfg(test)]
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Stdio};
+use std::io::Write;
 use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_switchyard");
+mod common;
 
-/// A command with no provider keys or config in its environment.
-fn switchyard() -> Command {
-    let mut cmd = Command::new(BIN);
-    for var in [
-        "OPENAI_API_KEY",
-        "ANTHROPIC_API_KEY",
-        "GEMINI_API_KEY",
-        "GOOGLE_API_KEY",
-        "SWITCHYARD_CONFIG",
-        "SWITCHYARD_API_KEY",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd
-}
+use common::{serve, switchyard};
 
 fn write_config(text: &str) -> tempfile_path::TempPath {
     tempfile_path::TempPath::with(text)
@@ -116,35 +101,6 @@ fn check_names_file_key_and_problem() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read config file"));
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts `serve` and returns it with the address from its `listening on` line.
-fn serve(args: &[&str]) -> (Server, String) {
-    let mut child = switchyard()
-        .arg("serve")
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_owned();
-    (Server(child), addr)
 }
 
 /// A bare HTTP/1.1 POST (the test crate has no HTTP client dependency).

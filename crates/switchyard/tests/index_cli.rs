@@ -2,34 +2,12 @@
 
 #![cfg(test)]
 
-use std::path::PathBuf;
-use std::process::Command;
+mod common;
 
-const BIN: &str = env!("CARGO_BIN_EXE_switchyard");
-
-/// A directory in the temp directory, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let path = std::env::temp_dir().join(format!(
-            "switchyard-index-cli-{}-{name}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).unwrap();
-        Self(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use common::{switchyard, TempDir};
 
 fn index(args: &[&str]) -> std::process::Output {
-    Command::new(BIN).arg("index").args(args).output().unwrap()
+    switchyard().arg("index").args(args).output().unwrap()
 }
 
 #[test]

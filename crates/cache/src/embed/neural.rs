@@ -103,6 +103,29 @@ fn load_error(what: &str, path: &Path, e: impl fmt::Display) -> LoadError {
     LoadError(format!("{what} {}: {e}", path.display()))
 }
 
+/// The process's ONNX Runtime environment, started by the first embedder that loads.
+///
+/// ONNX Runtime allows one environment per process, ever: a second `build` fails even after
+/// the first environment is dropped. So every embedder (the response cache's, the
+/// repositories' re-ranker, several gateways in one test process) shares this one, and it
+/// lives as long as the process. A failed start is not kept: the next load tries again.
+static ENVIRONMENT: Mutex<Option<Environment>> = Mutex::new(None);
+
+fn environment(runtime: &Path) -> Result<Environment, LoadError> {
+    let mut shared = ENVIRONMENT.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(environment) = &*shared {
+        return Ok(environment.clone());
+    }
+    let environment = ort::init_from(runtime)
+        .map_err(|e| load_error("cannot load ONNX Runtime from", runtime, e))?
+        .with_name("switchyard-embedder")
+        .with_telemetry(false)
+        .build()
+        .map_err(|e| load_error("cannot start ONNX Runtime from", runtime, e))?;
+    *shared = Some(environment.clone());
+    Ok(environment)
+}
+
 /// One single-threaded session of the model at `path`.
 fn session(environment: &Environment, path: &Path) -> ort::Result<Session> {
     Session::builder(environment)?
@@ -156,12 +179,7 @@ impl NeuralEmbedder {
                 ..TruncationParams::default()
             }))
             .map_err(|e| load_error("cannot configure the tokenizer", &files.tokenizer, e))?;
-        let environment = ort::init_from(&files.runtime)
-            .map_err(|e| load_error("cannot load ONNX Runtime from", &files.runtime, e))?
-            .with_name("switchyard-embedder")
-            .with_telemetry(false)
-            .build()
-            .map_err(|e| load_error("cannot start ONNX Runtime from", &files.runtime, e))?;
+        let environment = environment(&files.runtime)?;
         let sessions = (0..sessions.max(1))
             .map(|_| {
                 session(&environment, &files.model)
@@ -370,5 +388,33 @@ mod tests {
                 assert!((cosine(&one, &v) - 1.0).abs() < 1e-5);
             }
         });
+    }
+
+    #[test]
+    fn several_embedders_load_at_once() {
+        // Gateways in one process (tests; a response cache beside a repository re-ranker)
+        // load their embedders on threads of their own, at the same time.
+        let files = ModelFiles::default_location();
+        if !files.present() {
+            return;
+        }
+        let loaded: Vec<Result<(), String>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..4)
+                .map(|_| {
+                    s.spawn(|| {
+                        NeuralEmbedder::load(&files, 1)
+                            .map(|e| assert_eq!(e.embed("x").len(), NEURAL_DIMS))
+                            .map_err(|e| e.to_string())
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Err("panicked".into())))
+                .collect()
+        });
+        for result in loaded {
+            assert_eq!(result, Ok(()));
+        }
     }
 }

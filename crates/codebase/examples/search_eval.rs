@@ -1,18 +1,27 @@
 //! Does the cache's embedder help repository search? Natural-language queries with the file
-//! each should find (a TSV: query, then a path fragment), scored three ways over one index:
-//! BM25 alone, BM25's candidates re-ranked by embedding cosine alone, and the two ranks
-//! fused (reciprocal rank fusion). Prints hit@1 and hit@5 (file level) for each.
+//! each should find (a TSV: query, then a path fragment), scored two ways over one index:
+//! BM25 alone, and BM25's best 100 re-ranked by the embedder's cosine as the gateway does it
+//! (`Repository::with_embedder`, vectors from `Repository::embed_chunks`). Prints hit@1 and
+//! hit@5 (file level) for each, and the time to embed every chunk and to answer a query.
 //!
 //! `cargo run --release -p switchyard-codebase --example search_eval -- REPO QUERIES.tsv [builtin|neural]`
 
-use std::{collections::HashMap, path::Path, time::Instant};
-use switchyard_cache::embed::{cosine, BuiltinEmbedder, Embedder, ModelFiles, NeuralEmbedder};
-use switchyard_codebase::{Hit, IndexSettings, Repository};
+use std::{path::Path, sync::Arc, time::Instant};
+use switchyard_cache::embed::{BuiltinEmbedder, Embedder, ModelFiles, NeuralEmbedder};
+use switchyard_codebase::{ChunkEmbedder, IndexSettings, Repository};
 
-/// BM25 candidates re-ranked per query.
-const CANDIDATES: usize = 100;
-/// Reciprocal rank fusion's constant (the usual 60).
-const RRF_K: f32 = 60.0;
+/// The cache's embedder as a re-ranker.
+struct Reranker(Embedder);
+
+impl ChunkEmbedder for Reranker {
+    fn id(&self) -> &str {
+        self.0.name()
+    }
+
+    fn embed(&self, text: &str) -> Vec<f32> {
+        self.0.embed(text)
+    }
+}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
@@ -20,84 +29,55 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("usage: search_eval REPO QUERIES.tsv [builtin|neural]".into());
     };
     let embedder = match args.get(3).map(String::as_str) {
-        Some("neural") => Embedder::Neural(std::sync::Arc::new(NeuralEmbedder::load(
+        Some("neural") => Embedder::Neural(Arc::new(NeuralEmbedder::load(
             &ModelFiles::default_location(),
             1,
         )?)),
         _ => Embedder::Builtin(BuiltinEmbedder),
     };
     let data = std::env::temp_dir().join(format!("search-eval-{}", std::process::id()));
+    // Two handles on one index: one searches with BM25 alone, the other re-ranks.
+    let (bm25, _) = Repository::open_or_build("eval", Path::new(repo), IndexSettings::new(&data))?;
     let (repository, _) =
         Repository::open_or_build("eval", Path::new(repo), IndexSettings::new(&data))?;
+    let repository = repository.with_embedder(Arc::new(Reranker(embedder)));
+    let stats = repository.embed_chunks()?;
+    println!(
+        "{} chunks embedded in {:.1} s ({:.1} ms each)",
+        stats.embedded,
+        stats.elapsed.as_secs_f64(),
+        stats.elapsed.as_secs_f64() * 1000.0 / stats.embedded.max(1) as f64
+    );
     let text = std::fs::read_to_string(queries)?;
-    let mut cache: HashMap<(String, usize), Vec<f32>> = HashMap::new();
-    let mut scores = [[0u32; 2]; 3];
+    let mut scores = [[0u32; 2]; 2];
+    let mut times = [Vec::new(), Vec::new()];
     let mut n = 0;
-    let started = Instant::now();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let Some((query, want)) = line.split_once('\t') else {
             continue;
         };
         n += 1;
-        let bm25 = repository.search(query, CANDIDATES)?;
-        let q = embedder.embed(query);
-        let sims: Vec<f32> = bm25
-            .iter()
-            .map(|h| {
-                let key = (h.path.clone(), h.start_line);
-                let v = cache
-                    .entry(key)
-                    .or_insert_with(|| embedder.embed(&chunk_text(h)));
-                cosine(&q, v)
-            })
-            .collect();
-        let mut by_cosine: Vec<usize> = (0..bm25.len()).collect();
-        by_cosine.sort_by(|&a, &b| sims[b].total_cmp(&sims[a]));
-        let mut cosine_rank = vec![0usize; bm25.len()];
-        for (rank, &i) in by_cosine.iter().enumerate() {
-            cosine_rank[i] = rank;
-        }
-        let mut fused: Vec<usize> = (0..bm25.len()).collect();
-        let rrf = |i: usize| 1.0 / (RRF_K + i as f32) + 1.0 / (RRF_K + cosine_rank[i] as f32);
-        fused.sort_by(|&a, &b| rrf(b).total_cmp(&rrf(a)));
-        let orders = [(0..bm25.len()).collect::<Vec<_>>(), by_cosine, fused];
-        for (way, order) in orders.iter().enumerate() {
-            let files: Vec<&str> = order.iter().map(|&i| bm25[i].path.as_str()).collect();
-            if files.first().is_some_and(|f| f.contains(want)) {
+        for (way, repo) in [&bm25, &repository].into_iter().enumerate() {
+            let started = Instant::now();
+            let hits = repo.search(query, 5)?;
+            times[way].push(started.elapsed().as_secs_f64() * 1000.0);
+            if hits.first().is_some_and(|h| h.path.contains(want)) {
                 scores[way][0] += 1;
             }
-            if files.iter().take(5).any(|f| f.contains(want)) {
+            if hits.iter().any(|h| h.path.contains(want)) {
                 scores[way][1] += 1;
             }
         }
     }
-    println!(
-        "{} queries, embedder {}, {} chunks embedded, {:.1} s",
-        n,
-        embedder.name(),
-        cache.len(),
-        started.elapsed().as_secs_f64()
-    );
-    for (way, name) in ["bm25", "cosine rerank", "rrf(bm25, cosine)"]
-        .iter()
-        .enumerate()
-    {
+    for (way, name) in ["bm25", "re-ranked"].iter().enumerate() {
+        times[way].sort_by(f64::total_cmp);
         println!(
-            "{name:>18}: hit@1 {}/{n}  hit@5 {}/{n}",
-            scores[way][0], scores[way][1]
+            "{name:>10}: hit@1 {}/{n}  hit@5 {}/{n}  median query {:.2} ms",
+            scores[way][0],
+            scores[way][1],
+            times[way].get(times[way].len() / 2).copied().unwrap_or(0.0)
         );
     }
     let _ = std::fs::remove_dir_all(&data);
     Ok(())
-}
-
-/// What is embedded of a chunk: where it is and what it is called, then its code (the
-/// model reads only its first few hundred tokens).
-fn chunk_text(hit: &Hit) -> String {
-    format!(
-        "{} {}\n{}",
-        hit.path,
-        hit.symbol.as_deref().unwrap_or(""),
-        hit.text
-    )
 }

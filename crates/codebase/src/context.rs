@@ -22,9 +22,10 @@ pub fn estimate_tokens(text: &str) -> u64 {
     switchyard_analytics::count_tokens(text).unwrap_or_else(|| (text.len() as u64).div_ceil(4))
 }
 
-/// A hit scoring below this fraction of the best one is left out however much budget is
-/// left: it matched only common words of the query, and unrelated code in a prompt costs
-/// tokens and misleads the model.
+/// A hit scoring below this fraction of the best BM25 score is left out however much
+/// budget is left: it matched only common words of the query, and unrelated code in a
+/// prompt costs tokens and misleads the model. (Re-ranked hits are filtered the same way:
+/// the embedder orders the chunks that share the query's words, it does not admit others.)
 pub const RELEVANCE_FLOOR: f32 = 0.3;
 
 /// Takes hits in order while they fit `token_budget`; a hit that does not fit is skipped
@@ -32,10 +33,10 @@ pub const RELEVANCE_FLOOR: f32 = 0.3;
 /// below the [`RELEVANCE_FLOOR`].
 pub(crate) fn pack(hits: Vec<Hit>, token_budget: u64) -> ContextPack {
     let mut pack = ContextPack::default();
-    let best = hits.first().map_or(0.0, |h| h.score);
+    let best = hits.iter().map(|h| h.score).fold(0.0, f32::max);
     for hit in hits {
         if hit.score < best * RELEVANCE_FLOOR {
-            break;
+            continue;
         }
         let overlaps = pack.chunks.iter().any(|c| {
             c.path == hit.path && c.start_line <= hit.end_line && hit.start_line <= c.end_line
@@ -66,6 +67,7 @@ mod tests {
             start_line: lines.0,
             end_line: lines.1,
             score: 1.0,
+            similarity: None,
             text: text.into(),
         }
     }

@@ -27,6 +27,7 @@ mod languages;
 mod manifest;
 mod refresh;
 mod repository;
+mod semantic;
 mod settings;
 mod store;
 mod tokenizer;
@@ -37,7 +38,8 @@ pub use context::{estimate_tokens, ContextPack, CHUNK_HEADER_TOKENS, RELEVANCE_F
 pub use error::IndexError;
 pub use languages::language_of;
 pub use refresh::RefreshStats;
-pub use repository::Repository;
+pub use repository::{EmbedStats, Repository};
+pub use semantic::ChunkEmbedder;
 pub use settings::{check_name, default_data_dir, IndexSettings};
 pub use tokenizer::code_tokens;
 
@@ -56,6 +58,9 @@ pub struct Hit {
     pub end_line: usize,
     /// BM25 score (higher is better; comparable within one query only).
     pub score: f32,
+    /// Cosine of the chunk's and the query's vectors, when the hits were re-ranked by
+    /// meaning (then they are in this order, not the score's).
+    pub similarity: Option<f32>,
     /// The chunk's lines.
     pub text: String,
 }

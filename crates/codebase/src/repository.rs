@@ -3,15 +3,35 @@
 use crate::context::{pack, ContextPack};
 use crate::manifest::{Manifest, FORMAT};
 use crate::refresh::{refresh, RefreshStats};
+use crate::semantic::{chunk_key, embedded_text, rerank, ChunkEmbedder, ChunkVectors};
 use crate::settings::check_name;
 use crate::store::SearchIndex;
 use crate::{Hit, IndexError, IndexSettings};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+use std::time::{Duration, Instant};
 
 /// Hits considered when packing a context: more than fit most budgets, so that a chunk too
 /// big for what is left can give way to smaller ones.
 const CONTEXT_CANDIDATES: usize = 40;
+
+/// BM25 candidates an embedder re-ranks: the number measured in BENCHMARKS.md (the right
+/// chunk is in BM25's best 100 far more often than in its best 1).
+const RERANK_CANDIDATES: usize = 100;
+
+/// What [`Repository::embed_chunks`] did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EmbedStats {
+    /// Distinct chunks in the index, each with a vector now.
+    pub chunks: usize,
+    /// Chunks embedded by this call (new or changed since the last one).
+    pub embedded: usize,
+    /// Vectors dropped because their chunk is gone.
+    pub dropped: usize,
+    /// Wall time of the call.
+    pub elapsed: Duration,
+}
 
 /// One indexed repository. Searches may run while a refresh does (they see the index as of
 /// the last commit); refreshes run one at a time.
@@ -23,6 +43,12 @@ pub struct Repository {
     index: SearchIndex,
     /// What the index holds; locked for the whole of a refresh.
     manifest: Mutex<Manifest>,
+    /// Orders BM25's candidates by meaning, once their vectors are computed.
+    embedder: Option<Arc<dyn ChunkEmbedder>>,
+    /// The chunks' vectors as of the last [`Repository::embed_chunks`].
+    vectors: RwLock<Option<Arc<ChunkVectors>>>,
+    /// Held for the whole of an [`Repository::embed_chunks`]: one at a time.
+    embedding: Mutex<()>,
 }
 
 impl std::fmt::Debug for Repository {
@@ -31,6 +57,10 @@ impl std::fmt::Debug for Repository {
             .field("name", &self.name)
             .field("root", &self.root)
             .field("dir", &self.dir)
+            .field(
+                "embedder",
+                &self.embedder.as_ref().map(|e| e.id().to_owned()),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -79,6 +109,9 @@ impl Repository {
             settings,
             index,
             manifest: Mutex::new(manifest),
+            embedder: None,
+            vectors: RwLock::new(None),
+            embedding: Mutex::new(()),
         };
         let stats = repository.refresh()?;
         Ok((repository, stats))
@@ -99,10 +132,89 @@ impl Repository {
         Ok(stats)
     }
 
-    /// The best `limit` chunks for `query` (BM25 over symbol names, paths and text), best
-    /// first.
+    /// Re-ranks searches with `embedder` from now on, once [`Repository::embed_chunks`]
+    /// has computed the chunks' vectors (until then searches are BM25's alone). Vectors
+    /// stored by an earlier run with the same embedder are used at once.
+    pub fn with_embedder(mut self, embedder: Arc<dyn ChunkEmbedder>) -> Self {
+        let stored = ChunkVectors::load(&self.dir, embedder.id());
+        if !stored.vectors.is_empty() {
+            self.vectors = RwLock::new(Some(Arc::new(stored)));
+        }
+        self.embedder = Some(embedder);
+        self
+    }
+
+    /// Computes the vector of every chunk that has none (new or changed since the last
+    /// call), drops those of chunks that are gone, and stores them beside the index.
+    /// Blocking and CPU-heavy (milliseconds per chunk with a neural embedder): call it on
+    /// the indexing thread after [`Repository::refresh`]. Without an embedder, nothing.
+    pub fn embed_chunks(&self) -> Result<EmbedStats, IndexError> {
+        let Some(embedder) = &self.embedder else {
+            return Ok(EmbedStats::default());
+        };
+        let _one_at_a_time = self
+            .embedding
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let started = Instant::now();
+        let mut previous = match self.vectors() {
+            Some(v) if v.embedder == embedder.id() => (*v).clone(),
+            _ => ChunkVectors::load(&self.dir, embedder.id()),
+        };
+        let chunks = self.index.all_chunks()?;
+        let mut vectors = HashMap::with_capacity(chunks.len());
+        let mut embedded = 0;
+        for hit in &chunks {
+            let key = chunk_key(hit);
+            if vectors.contains_key(&key) {
+                continue;
+            }
+            let vector = match previous.vectors.remove(&key) {
+                Some(v) => v,
+                None => {
+                    embedded += 1;
+                    embedder.embed(&embedded_text(hit))
+                }
+            };
+            vectors.insert(key, vector);
+        }
+        let dropped = previous.vectors.len();
+        let vectors = ChunkVectors {
+            embedder: embedder.id().to_owned(),
+            vectors,
+        };
+        if embedded > 0 || dropped > 0 {
+            vectors.save(&self.dir)?;
+        }
+        let chunks = vectors.vectors.len();
+        *self.vectors.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(vectors));
+        Ok(EmbedStats {
+            chunks,
+            embedded,
+            dropped,
+            elapsed: started.elapsed(),
+        })
+    }
+
+    /// Whether searches are re-ranked by meaning now (an embedder is set and every chunk
+    /// had a vector at the last [`Repository::embed_chunks`]).
+    pub fn reranks(&self) -> bool {
+        self.embedder.is_some() && self.vectors().is_some()
+    }
+
+    /// The best `limit` chunks for `query`, best first: BM25 over symbol names, paths and
+    /// text, then, with an embedder whose vectors are ready, BM25's best 100 re-ranked by
+    /// the cosine of their vectors with the query's ([`Hit::similarity`]). Blocking.
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<Hit>, IndexError> {
-        self.index.search(query, limit)
+        let (Some(embedder), Some(vectors)) = (&self.embedder, self.vectors()) else {
+            return self.index.search(query, limit);
+        };
+        let mut hits = self.index.search(query, RERANK_CANDIDATES.max(limit))?;
+        if !hits.is_empty() && vectors.embedder == embedder.id() {
+            rerank(&mut hits, &vectors, &embedder.embed(query));
+        }
+        hits.truncate(limit);
+        Ok(hits)
     }
 
     /// The best chunks for `query` that together fit `token_budget` tokens (estimated with
@@ -137,10 +249,15 @@ impl Repository {
         self.index.chunk_count()
     }
 
+    fn vectors(&self) -> Option<Arc<ChunkVectors>> {
+        self.vectors
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
     fn lock_manifest(&self) -> MutexGuard<'_, Manifest> {
         // A panic in another refresh left the copy it worked on, not this one: still valid.
-        self.manifest
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.manifest.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }

@@ -147,6 +147,22 @@ impl SearchIndex {
         Ok(hits)
     }
 
+    /// Every chunk in the index (score 0), in no particular order: what is embedded.
+    pub(crate) fn all_chunks(&self) -> Result<Vec<Hit>, IndexError> {
+        let searcher = self.reader.searcher();
+        let mut out = Vec::with_capacity(usize::try_from(searcher.num_docs()).unwrap_or(0));
+        for segment in searcher.segment_readers() {
+            // One block cached: the documents are read in order, each block once.
+            let store = segment
+                .get_store_reader(1)
+                .map_err(|e| IndexError::Search(tantivy::TantivyError::from(e)))?;
+            for doc in store.iter::<TantivyDocument>(segment.alive_bitset()) {
+                out.push(self.hit_of(&doc?, 0.0));
+            }
+        }
+        Ok(out)
+    }
+
     fn hit_of(&self, doc: &TantivyDocument, score: f32) -> Hit {
         let text = |field: Field| {
             doc.get_first(field)
@@ -167,6 +183,7 @@ impl SearchIndex {
             start_line: number(self.fields.start_line),
             end_line: number(self.fields.end_line),
             score,
+            similarity: None,
             text: text(self.fields.text).unwrap_or_default(),
         }
     }

@@ -1,13 +1,20 @@
 //! The repositories of `[repositories.NAME]`, indexed on a thread of their own (indexing is
 //! blocking, CPU-heavy work that must not run on the async workers) and refreshed there
 //! every `refresh_interval`. A repository is searchable once its first index is open.
+//!
+//! With the neural embedder's files installed, searches are re-ranked by meaning once the
+//! chunks' vectors are computed (on the same thread, after each refresh that changed
+//! something; see `switchyard_codebase::ChunkEmbedder`). The embedder is loaded once for
+//! all repositories, with a session of its own so that embedding a repository never makes
+//! the response cache wait.
 
-use crate::config::{Config, RepositoryConfig};
+use crate::config::{Config, RepositoryConfig, RepositoryEmbedder};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{mpsc, Arc, RwLock, Weak};
 use std::time::{Duration, Instant};
-use switchyard_codebase::{IndexSettings, RefreshStats, Repository};
+use switchyard_cache::embed::{ModelFiles, NeuralEmbedder, SETUP_HINT};
+use switchyard_codebase::{ChunkEmbedder, IndexSettings, RefreshStats, Repository};
 
 /// Time before retrying a repository whose index could not be opened, when it has no
 /// refresh interval of its own.
@@ -50,6 +57,33 @@ impl Repositories {
             .iter()
             .map(|r| Job::new(r, config))
             .collect();
+        let models_dir = config
+            .cache
+            .models_dir
+            .clone()
+            .unwrap_or_else(ModelFiles::default_dir);
+        let files = ModelFiles::in_dir(&models_dir);
+        if let Some(r) = config
+            .repositories
+            .iter()
+            .find(|r| r.embedder == RepositoryEmbedder::Neural)
+        {
+            if !files.present() {
+                return Err(format!(
+                    "repositories.{}.embedder = \"neural\": no neural model files in {} ({SETUP_HINT})",
+                    r.name,
+                    models_dir.display()
+                ));
+            }
+        }
+        let embedder = match config.repositories.iter().any(|r| match r.embedder {
+            RepositoryEmbedder::Neural => true,
+            RepositoryEmbedder::Auto => files.present(),
+            RepositoryEmbedder::Off => false,
+        }) {
+            true => Some(files),
+            false => None,
+        };
         let (stop, stopped) = mpsc::channel();
         let repositories = Arc::new(Self {
             configured: config.repositories.iter().map(|r| r.name.clone()).collect(),
@@ -59,7 +93,10 @@ impl Repositories {
         let weak = Arc::downgrade(&repositories);
         std::thread::Builder::new()
             .name("switchyard-index".into())
-            .spawn(move || index_loop(jobs, &weak, &stopped))
+            .spawn(move || {
+                let embedder = embedder.and_then(|files| load_embedder(&files));
+                index_loop(jobs, embedder.as_ref(), &weak, &stopped);
+            })
             .map_err(|e| format!("cannot start the repository indexing thread: {e}"))?;
         Ok(repositories)
     }
@@ -86,9 +123,42 @@ impl Repositories {
     }
 }
 
+/// The neural embedder as the repositories' re-ranker.
+struct NeuralReranker(NeuralEmbedder);
+
+impl ChunkEmbedder for NeuralReranker {
+    fn id(&self) -> &str {
+        // The files scripts/setup-models.sh installs: all-MiniLM-L6-v2, int8.
+        "minilm-l6-v2-int8"
+    }
+
+    fn embed(&self, text: &str) -> Vec<f32> {
+        self.0.embed(text)
+    }
+}
+
+/// Loads the re-ranker (one session: ~95 MB, a few hundred milliseconds); without it,
+/// searches are BM25's alone.
+fn load_embedder(files: &ModelFiles) -> Option<Arc<dyn ChunkEmbedder>> {
+    match NeuralEmbedder::load(files, 1) {
+        Ok(n) => {
+            tracing::info!("index: searches re-ranked by the neural embedder");
+            Some(Arc::new(NeuralReranker(n)))
+        }
+        Err(e) => {
+            tracing::warn!(
+                "index: BM25 only, the neural embedder did not load ({e}; {SETUP_HINT})"
+            );
+            None
+        }
+    }
+}
+
 /// One configured repository on the indexing thread.
 struct Job {
     name: String,
+    /// Whether its searches are re-ranked (when the embedder loaded).
+    reranked: bool,
     root: PathBuf,
     settings: IndexSettings,
     interval: Option<Duration>,
@@ -103,6 +173,7 @@ impl Job {
         settings.max_file_bytes = r.max_file_bytes;
         Job {
             name: r.name.clone(),
+            reranked: r.embedder != RepositoryEmbedder::Off,
             root: r.root(base_dir),
             settings,
             interval: r.refresh_interval,
@@ -111,11 +182,21 @@ impl Job {
         }
     }
 
-    /// Opens (first time) or refreshes the index; the time of the next run, if any.
-    fn run(&mut self, repositories: &Repositories) -> Option<Instant> {
+    /// Opens (first time) or refreshes the index, then computes the vectors of what
+    /// changed; the time of the next run, if any.
+    fn run(
+        &mut self,
+        embedder: Option<&Arc<dyn ChunkEmbedder>>,
+        repositories: &Repositories,
+    ) -> Option<Instant> {
         match &self.repository {
             Some(repository) => match repository.refresh() {
-                Ok(stats) => log_refresh(&self.name, &stats),
+                Ok(stats) => {
+                    log_refresh(&self.name, &stats);
+                    if stats.files_added + stats.files_changed + stats.files_removed > 0 {
+                        embed(&self.name, repository);
+                    }
+                }
                 Err(e) => tracing::warn!(repository = %self.name, "index: refresh failed: {e}"),
             },
             None => {
@@ -130,8 +211,15 @@ impl Job {
                             dir = %repository.index_dir().display(),
                             "index: ready"
                         );
+                        let repository = match embedder {
+                            Some(e) if self.reranked => repository.with_embedder(e.clone()),
+                            _ => repository,
+                        };
                         let repository = Arc::new(repository);
+                        // Searchable now (BM25, or re-ranked with the stored vectors);
+                        // re-ranked with every chunk once the embedding below is done.
                         repositories.insert(repository.clone());
+                        embed(&self.name, &repository);
                         self.repository = Some(repository);
                     }
                     Err(e) => {
@@ -142,6 +230,22 @@ impl Job {
             }
         }
         self.interval.map(|i| Instant::now() + i)
+    }
+}
+
+/// Computes the vectors of chunks that have none (nothing without an embedder).
+fn embed(name: &str, repository: &Repository) {
+    match repository.embed_chunks() {
+        Ok(stats) if stats.embedded + stats.dropped > 0 => tracing::info!(
+            repository = %name,
+            chunks = stats.chunks,
+            embedded = stats.embedded,
+            dropped = stats.dropped,
+            ms = stats.elapsed.as_millis() as u64,
+            "index: vectors ready"
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(repository = %name, "index: cannot store vectors: {e}"),
     }
 }
 
@@ -161,14 +265,19 @@ fn log_refresh(name: &str, stats: &RefreshStats) {
 }
 
 /// Runs each job when it is due, until the state is dropped.
-fn index_loop(mut jobs: Vec<Job>, repositories: &Weak<Repositories>, stopped: &mpsc::Receiver<()>) {
+fn index_loop(
+    mut jobs: Vec<Job>,
+    embedder: Option<&Arc<dyn ChunkEmbedder>>,
+    repositories: &Weak<Repositories>,
+    stopped: &mpsc::Receiver<()>,
+) {
     loop {
         let now = Instant::now();
         for job in jobs.iter_mut().filter(|j| j.due <= now) {
             let Some(repositories) = repositories.upgrade() else {
                 return;
             };
-            match job.run(&repositories) {
+            match job.run(embedder, &repositories) {
                 Some(next) => job.due = next,
                 None => job.due = now + Duration::from_secs(u64::from(u32::MAX)),
             }

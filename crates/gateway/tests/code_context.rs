@@ -201,3 +201,66 @@ async fn a_messages_request_naming_an_unknown_repository_is_a_404_naming_the_kno
     let sent = h.mock.stats().last_request.unwrap().body.to_string();
     assert!(sent.contains("weight_grams > 30_000"), "{sent}");
 }
+
+/// The first entry of the code API's `context_used` for `question` about `repository`.
+async fn first_context(h: &Harness, question: &str) -> Value {
+    let body = json!({
+        "prompt": question,
+        "language": "rust",
+        "model": "fast",
+        "repository": "cache",
+    });
+    let resp = once_indexed(|| h.post("/v1/code/explain", &body).send()).await;
+    assert_eq!(resp.status(), 200);
+    let answer: Value = resp.json().await.unwrap();
+    answer["context_used"][0].clone()
+}
+
+#[tokio::test]
+async fn with_the_neural_embedder_a_question_in_words_finds_the_code_that_answers_it() {
+    if !switchyard_cache::embed::ModelFiles::default_location().present() {
+        eprintln!("note: neural model files not installed (scripts/setup-models.sh); skipped");
+        return;
+    }
+    // The cache crate's sources: real code, where BM25 alone ranks a file that shares the
+    // question's words above the one that does what it asks.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../cache/src");
+    let question = "load the onnx sentence embedding model";
+    let want = "embed/neural.rs";
+    let gateway = |embedder: &'static str| {
+        let root = root.clone();
+        async move {
+            let data = tempfile::tempdir().unwrap();
+            let config = CONFIG
+                .replace("[repositories.shop]", "[repositories.cache]")
+                .replace("{REPO}", root.to_str().unwrap())
+                .replace("{DATA}", data.path().to_str().unwrap())
+                + &format!("embedder = \"{embedder}\"\n");
+            (Harness::start(&config, MockBehavior::default()).await, data)
+        }
+    };
+
+    let (bm25, _bm25_data) = gateway("off").await;
+    let bm25_first = first_context(&bm25, question).await;
+    assert!(bm25_first["similarity"].is_null(), "{bm25_first}");
+    let path = bm25_first["path"].as_str().unwrap();
+    assert!(!path.contains(want), "BM25 alone: {bm25_first}");
+
+    // The vectors are computed in the background after the index opens (seconds alone, a
+    // few minutes in a debug build beside other tests): BM25's order until then.
+    let (neural, _neural_data) = gateway("neural").await;
+    let started = std::time::Instant::now();
+    let first = loop {
+        let first = first_context(&neural, question).await;
+        if !first["similarity"].is_null() {
+            break first;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(600),
+            "no re-ranked answer after 10 minutes: {first}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    let path = first["path"].as_str().unwrap();
+    assert!(path.contains(want), "re-ranked: {first}, not {want}");
+}

@@ -19,7 +19,9 @@ pub use cache::{
 pub use code::CodeConfig;
 pub use embedded::{demo_config, environment_config};
 pub use limits::ServerLimits;
-pub use repositories::{RepositoryConfig, DEFAULT_REFRESH_INTERVAL, INDEX_DIR_NAME};
+pub use repositories::{
+    RepositoryConfig, RepositoryEmbedder, DEFAULT_REFRESH_INTERVAL, INDEX_DIR_NAME,
+};
 pub use resilience::{ResilienceConfig, RoutePolicy, Strategy, DEFAULT_RETRY_ON};
 pub use routers::RouterConfig;
 pub use telemetry::TelemetryConfig;

@@ -7,6 +7,7 @@
 //! refresh_interval_secs = 60     # re-read changed files this often; 0: only at start
 //! max_file_bytes = 1048576       # larger files are skipped
 //! data_dir = "/var/cache/switchyard/index"   # default: beside the analytics SQLite file
+//! embedder = "auto"              # auto | neural | off: re-rank BM25's candidates by meaning
 //! ```
 
 use super::{ConfigError, Validator};
@@ -30,6 +31,19 @@ pub(crate) struct RawRepository {
     refresh_interval_secs: Option<u64>,
     max_file_bytes: Option<u64>,
     data_dir: Option<String>,
+    embedder: Option<String>,
+}
+
+/// Whether a repository's searches are re-ranked by the cache's neural embedder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RepositoryEmbedder {
+    /// When the neural embedder's files are installed (`scripts/setup-models.sh`).
+    #[default]
+    Auto,
+    /// Always; the gateway does not start without the files.
+    Neural,
+    /// BM25 alone.
+    Off,
 }
 
 /// `[repositories.NAME]`, validated.
@@ -45,6 +59,8 @@ pub struct RepositoryConfig {
     pub max_file_bytes: u64,
     /// Where the index lives, as written; `None`: see [`RepositoryConfig::data_dir`].
     pub data_dir: Option<PathBuf>,
+    /// Re-ranking by meaning.
+    pub embedder: RepositoryEmbedder,
 }
 
 impl RepositoryConfig {
@@ -110,12 +126,24 @@ impl Validator<'_> {
                 )),
                 None => None,
             };
+            let embedder = match r.embedder.as_deref() {
+                None | Some("auto") => RepositoryEmbedder::Auto,
+                Some("neural") => RepositoryEmbedder::Neural,
+                Some("off") => RepositoryEmbedder::Off,
+                Some(other) => {
+                    return Err(self.err(
+                        format!("{key}.embedder"),
+                        format!("unknown embedder `{other}` (auto, neural or off)"),
+                    ))
+                }
+            };
             out.push(RepositoryConfig {
                 name,
                 path: PathBuf::from(path),
                 refresh_interval,
                 max_file_bytes,
                 data_dir,
+                embedder,
             });
         }
         Ok(out)
@@ -160,6 +188,7 @@ mod tests {
         assert_eq!(env.path, Path::new("/srv/repo"));
         assert_eq!(env.refresh_interval, None);
         assert_eq!(env.max_file_bytes, 4096);
+        assert_eq!(backend.embedder, super::RepositoryEmbedder::Auto);
     }
 
     #[test]
@@ -170,6 +199,9 @@ mod tests {
         assert_eq!(e.key, "repositories.x.path");
         let e = parse("[repositories.x]\npath = \".\"\nmax_file_bytes = 0\n").unwrap_err();
         assert_eq!(e.key, "repositories.x.max_file_bytes");
+        let e = parse("[repositories.x]\npath = \".\"\nembedder = \"builtin\"\n").unwrap_err();
+        assert_eq!(e.key, "repositories.x.embedder");
+        assert!(e.message.contains("auto, neural or off"), "{e}");
         let e = parse("[repositories.x]\npath = \".\"\nwatch = true\n").unwrap_err();
         assert!(e.message.contains("unknown field"), "{e}");
     }

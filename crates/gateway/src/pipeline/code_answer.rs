@@ -53,6 +53,12 @@ pub struct ContextRef {
     pub start_line: usize,
     /// Last line, inclusive.
     pub end_line: usize,
+    /// Its BM25 score for the request's text.
+    pub score: f32,
+    /// The cosine of its vector with the request's, when the repository's searches are
+    /// re-ranked by meaning (then the order is by this, not by `score`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub similarity: Option<f32>,
 }
 
 /// One upstream answer and what validation said of it.

@@ -205,6 +205,8 @@ fn reference(hit: &Hit) -> ContextRef {
         symbol: hit.symbol.clone(),
         start_line: hit.start_line,
         end_line: hit.end_line,
+        score: hit.score,
+        similarity: hit.similarity,
     }
 }
 
@@ -221,6 +223,7 @@ mod tests {
             start_line: 3,
             end_line: 9,
             score: 1.0,
+            similarity: None,
             text: "fn a() {}".to_owned(),
         }
     }

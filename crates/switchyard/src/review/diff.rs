@@ -125,9 +125,19 @@ pub fn parse_unified_diff(text: &str) -> ParsedDiff {
     let mut parsed = ParsedDiff::default();
     let mut current: Option<FileDiff> = None;
     let mut old_path: Option<String> = None;
+    // Past a file's first `@@`, a removed line `-- x` reads `--- x`: not a header.
+    let mut in_hunks = false;
     for line in text.lines() {
         if line.starts_with("diff --git ") {
             finish(&mut parsed, current.take(), old_path.take());
+            in_hunks = false;
+        } else if line.starts_with("@@ ") {
+            in_hunks = true;
+            if let (Some(file), Some(range)) = (current.as_mut(), new_side(line)) {
+                file.hunks.push(range);
+            }
+        } else if in_hunks {
+            continue;
         } else if let Some(path) = line.strip_prefix("--- ") {
             old_path = strip_side(path, "a/");
         } else if let Some(path) = line.strip_prefix("+++ ") {
@@ -139,13 +149,9 @@ pub fn parse_unified_diff(text: &str) -> ParsedDiff {
             let path = rest
                 .strip_suffix(" differ")
                 .and_then(|r| r.rsplit_once(" and "))
-                .and_then(|(_, new)| strip_side(new, "b/"))
+                .and_then(|(old, new)| strip_side(new, "b/").or_else(|| strip_side(old, "a/")))
                 .unwrap_or_else(|| rest.to_owned());
             parsed.skipped.push((path, "binary"));
-        } else if line.starts_with("@@ ") {
-            if let (Some(file), Some(range)) = (current.as_mut(), new_side(line)) {
-                file.hunks.push(range);
-            }
         }
     }
     finish(&mut parsed, current, old_path);
@@ -177,7 +183,10 @@ fn strip_side(raw: &str, prefix: &str) -> Option<String> {
     } else {
         raw.to_owned()
     };
-    Some(name.strip_prefix(prefix).map_or(name.clone(), str::to_owned))
+    if let Some(stripped) = name.strip_prefix(prefix) {
+        return Some(stripped.to_owned());
+    }
+    Some(name)
 }
 
 /// A C-style quoted name as git writes it (`"a/t\tb"`), unquoted.
@@ -187,21 +196,21 @@ fn unquote(raw: &str) -> String {
         .and_then(|r| r.strip_suffix('"'))
         .unwrap_or(raw);
     let mut bytes = Vec::with_capacity(inner.len());
-    let mut chars = inner.bytes().peekable();
-    while let Some(b) = chars.next() {
+    let mut rest = inner.bytes().peekable();
+    while let Some(b) = rest.next() {
         if b != b'\\' {
             bytes.push(b);
             continue;
         }
-        match chars.next() {
+        match rest.next() {
             Some(b'n') => bytes.push(b'\n'),
             Some(b't') => bytes.push(b'\t'),
             Some(d @ b'0'..=b'7') => {
                 let mut value = u32::from(d - b'0');
                 for _ in 0..2 {
-                    if let Some(&next @ b'0'..=b'7') = chars.peek() {
+                    if let Some(&next @ b'0'..=b'7') = rest.peek() {
                         value = value * 8 + u32::from(next - b'0');
-                        chars.next();
+                        rest.next();
                     }
                 }
                 bytes.push(u8::try_from(value).unwrap_or(b'?'));
@@ -268,6 +277,12 @@ diff --git a/only_del.rs b/only_del.rs
 +++ b/only_del.rs
 @@ -4 +3,0 @@
 -let x = 1;
+diff --git a/q.sql b/q.sql
+--- a/q.sql
++++ b/q.sql
+@@ -2 +2 @@
+--- a removed SQL comment
++++ an added line that looks like a header
 diff --git \"a/with\\ttab.py\" \"b/with\\ttab.py\"
 --- \"a/with\\ttab.py\"
 +++ \"b/with\\ttab.py\"
@@ -300,6 +315,7 @@ diff --git a/has space.py b/has space.py
             [
                 ("src/app.py", vec![(3, 3), (11, 13)]),
                 ("lib.rs", vec![(1, 2)]),
+                ("q.sql", vec![(2, 2)]),
                 ("with\ttab.py", vec![(1, 1)]),
                 ("has space.py", vec![(1, 1)]),
             ]

@@ -85,7 +85,8 @@ fn pretty(value: &Value) -> String {
     text
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
+/// `1 part`, `3 parts`.
+pub(super) fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 

@@ -15,8 +15,8 @@ mod plan;
 use crate::code_client::{CodeClient, CodeClientError, CodeQuestion, GatewayArgs};
 use anyhow::Context as _;
 use clap::Args;
-use findings::{PartFindings, Severity};
-use format::{Format, PartOutcome, Report};
+use findings::Severity;
+use format::{plural, Format, PartOutcome, Report};
 use futures_util::StreamExt as _;
 use plan::{Part, SourceFile};
 use std::path::Path;
@@ -166,15 +166,12 @@ fn review(args: &ReviewArgs) -> anyhow::Result<Report> {
                 part.ranges_label()
             )
         })?;
-        let result = match findings::findings_for(part, &text) {
-            Ok(PartFindings { kept, dropped }) => {
-                report.dropped += dropped;
-                let n = kept.len();
-                report.findings.extend(kept);
-                Ok(n)
-            }
-            Err(reason) => Err(reason),
-        };
+        let result = findings::findings_for(part, &text).map(|found| {
+            report.dropped += found.dropped;
+            let kept = found.kept.len();
+            report.findings.extend(found.kept);
+            kept
+        });
         report.parts.push(PartOutcome {
             file: part.path.clone(),
             hunks: part.hunks.clone(),
@@ -189,10 +186,6 @@ fn review(args: &ReviewArgs) -> anyhow::Result<Report> {
             .then_with(|| a.line.cmp(&b.line))
     });
     Ok(report)
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// The working-tree file of `file`, with its language; or its path and why it is skipped.

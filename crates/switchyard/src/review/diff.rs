@@ -29,11 +29,6 @@ pub struct LineRange {
 }
 
 impl LineRange {
-    /// How many lines it spans.
-    pub fn len(self) -> usize {
-        self.end + 1 - self.start
-    }
-
     /// Whether `line` is in it.
     pub fn contains(self, line: usize) -> bool {
         (self.start..=self.end).contains(&line)

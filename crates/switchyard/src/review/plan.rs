@@ -304,7 +304,7 @@ mod tests {
         let covered: usize = parts
             .iter()
             .flat_map(|p| p.hunks.iter())
-            .map(|h| h.len())
+            .map(|h| h.end + 1 - h.start)
             .sum();
         assert_eq!(covered, 20);
     }

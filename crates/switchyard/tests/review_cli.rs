@@ -114,11 +114,17 @@ fn markdown_sarif_and_json_report_the_findings_on_the_changed_lines() {
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(stdout.contains("| high | `app.py:12` | eval()"), "{stdout}");
-    assert!(stdout.contains("| medium | `src/lib.rs:6` | unwrap()"), "{stdout}");
+    assert!(
+        stdout.contains("| medium | `src/lib.rs:6` | unwrap()"),
+        "{stdout}"
+    );
     assert!(stdout.contains("reviewed in 2 parts"), "{stdout}");
     // The demo flags the TODO on unchanged line 5 too; it is not this diff's.
     assert!(!stdout.contains("app.py:5"), "{stdout}");
-    assert!(stdout.contains("1 finding outside the changed lines"), "{stdout}");
+    assert!(
+        stdout.contains("1 finding outside the changed lines"),
+        "{stdout}"
+    );
 
     let out = review(repo.path(), &url, &["--format", "sarif"]);
     assert_eq!(out.status.code(), Some(1));
@@ -166,7 +172,10 @@ fn markdown_sarif_and_json_report_the_findings_on_the_changed_lines() {
             )
         })
         .collect();
-    assert_eq!(findings, [("app.py", 12, "high"), ("src/lib.rs", 6, "medium")]);
+    assert_eq!(
+        findings,
+        [("app.py", 12, "high"), ("src/lib.rs", 6, "medium")]
+    );
     assert_eq!(json["parts"], 2);
     assert_eq!(json["files"], serde_json::json!(["app.py", "src/lib.rs"]));
     assert_eq!(json["complete"], true);
@@ -200,7 +209,9 @@ fn exit_code_follows_the_threshold() {
     medium.write("app.py", APP_PY);
     assert_eq!(review(medium.path(), &url, &[]).status.code(), Some(0));
     assert_eq!(
-        review(medium.path(), &url, &["--fail-on", "medium"]).status.code(),
+        review(medium.path(), &url, &["--fail-on", "medium"])
+            .status
+            .code(),
         Some(1)
     );
 
@@ -261,7 +272,10 @@ fn an_answer_without_findings_makes_the_review_incomplete() {
     let out = review(repo.path(), &vague, &["--format", "json"]);
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
-    assert!(stderr.contains("not reviewed: the answer has no JSON object"), "{stderr}");
+    assert!(
+        stderr.contains("not reviewed: the answer has no JSON object"),
+        "{stderr}"
+    );
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["complete"], false);
     assert!(json["part_details"][0]["error"].is_string());

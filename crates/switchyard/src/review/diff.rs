@@ -73,7 +73,10 @@ pub fn diff_against(root: &Path, base: &str) -> anyhow::Result<ParsedDiff> {
         ],
     )?;
     if !verify.status.success() {
-        bail!("--base {base:?} is not a commit of the repository at {}", root.display());
+        bail!(
+            "--base {base:?} is not a commit of the repository at {}",
+            root.display()
+        );
     }
     let out = git(
         root,

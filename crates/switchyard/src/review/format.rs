@@ -1,9 +1,9 @@
 //! The review's report in the three output formats: Markdown for a pull-request comment,
 //! SARIF 2.1.0 for code-scanning upload, JSON for scripts.
 
+use super::diff::LineRange;
 use super::findings::{Finding, Severity};
 use super::plan::ranges_label;
-use super::diff::LineRange;
 use serde_json::{json, Value};
 use std::fmt::Write as _;
 
@@ -350,13 +350,25 @@ mod tests {
     #[test]
     fn markdown_has_the_table_parts_and_what_was_left_out() {
         let text = render(&report(), Format::Markdown);
-        assert!(text.contains("1 finding (1 high, 0 medium, 0 low) in 2 files"), "{text}");
+        assert!(
+            text.contains("1 finding (1 high, 0 medium, 0 low) in 2 files"),
+            "{text}"
+        );
         assert!(text.contains("reviewed in 2 parts"), "{text}");
-        assert!(text.contains("| high | `src/a\\|b.py:7` | eval of input | parse it |"), "{text}");
-        assert!(text.contains("2. `lib.rs` lines 1 (~5 tokens): not reviewed: no JSON"), "{text}");
+        assert!(
+            text.contains("| high | `src/a\\|b.py:7` | eval of input | parse it |"),
+            "{text}"
+        );
+        assert!(
+            text.contains("2. `lib.rs` lines 1 (~5 tokens): not reviewed: no JSON"),
+            "{text}"
+        );
         assert!(text.contains("**Incomplete:** 1 part"), "{text}");
         assert!(text.contains("- `logo.png`: binary"), "{text}");
-        assert!(text.contains("2 findings outside the changed lines"), "{text}");
+        assert!(
+            text.contains("2 findings outside the changed lines"),
+            "{text}"
+        );
     }
 
     #[test]

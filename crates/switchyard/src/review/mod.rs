@@ -160,11 +160,7 @@ fn review(args: &ReviewArgs) -> anyhow::Result<Report> {
     let answers = runtime.block_on(ask_all(&client, &parts, concurrency));
     for (part, answer) in parts.iter().zip(answers) {
         let text = answer.with_context(|| {
-            format!(
-                "cannot review {} lines {}",
-                part.path,
-                part.ranges_label()
-            )
+            format!("cannot review {} lines {}", part.path, part.ranges_label())
         })?;
         let result = findings::findings_for(part, &text).map(|found| {
             report.dropped += found.dropped;

@@ -151,7 +151,15 @@ fn segments(hunk: LineRange, context: usize, budget: usize, costs: &[usize]) -> 
     let mut start = hunk.start;
     while start <= hunk.end {
         let mut end = start;
-        while end < hunk.end && cost(LineRange { start, end: end + 1 }, costs) <= budget {
+        while end < hunk.end
+            && cost(
+                LineRange {
+                    start,
+                    end: end + 1,
+                },
+                costs,
+            ) <= budget
+        {
             end += 1;
         }
         let changed = LineRange { start, end };

@@ -194,6 +194,9 @@ fn exit_code_follows_the_threshold() {
 
     let low = repository("low", &[("app.py", APP_PY)]);
     low.write("app.py", &format!("{APP_PY}    # TODO: tidy this up\n"));
+    // A user's diff settings do not change the paths the review reads (this one makes
+    // `git diff HEAD` write `w/app.py`).
+    git(low.path(), &["config", "diff.mnemonicPrefix", "true"]);
     let out = review(low.path(), &url, &["--fail-on", "high"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out).0);
     let out = review(low.path(), &url, &["--fail-on", "medium"]);
@@ -202,6 +205,7 @@ fn exit_code_follows_the_threshold() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out).0);
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["findings"][0]["severity"], "low");
+    assert_eq!(json["findings"][0]["file"], "app.py");
     assert_eq!(json["findings"][0]["line"], 13);
 
     // Medium fails the default threshold (high) only when asked.
@@ -245,6 +249,12 @@ fn a_review_that_cannot_run_exits_2_and_says_why() {
         stderr.contains("--base \"no-such-branch\" is not a commit"),
         "{stderr}"
     );
+
+    let out = review(repo.path(), &url, &["--base=--output=stolen"]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.contains("is not a revision"), "{stderr}");
+    assert!(!repo.path().join("stolen").exists());
 
     let empty = TempDir::new("not-a-repository");
     let out = review(empty.path(), &url, &[]);

@@ -60,21 +60,22 @@ pub fn repository_root(dir: &Path) -> anyhow::Result<PathBuf> {
 
 /// `git diff --unified=0 REF` in `root`, parsed; an unknown `base` is an error that names it.
 pub fn diff_against(root: &Path, base: &str) -> anyhow::Result<ParsedDiff> {
+    // A revision never starts with `-`; refusing it here keeps it from being read as an
+    // option (`--end-of-options` needs a newer git than CI images may have).
+    if base.starts_with('-') {
+        bail!("--base {base:?} is not a revision (it starts with `-`)");
+    }
     // `--verify` first: `git diff` with a bad revision says "ambiguous argument", which
     // reads like a usage error rather than "no such commit".
     let verify = git(
         root,
-        &[
-            "rev-parse",
-            "--verify",
-            "--quiet",
-            "--end-of-options",
-            &format!("{base}^{{commit}}"),
-        ],
+        &["rev-parse", "--verify", "--quiet", &format!("{base}^{{commit}}")],
     )?;
-    if !verify.status.success() {
+    let commit = String::from_utf8_lossy(&verify.stdout).trim().to_owned();
+    if !verify.status.success() || commit.is_empty() {
         bail!(
-            "--base {base:?} is not a commit of the repository at {}",
+            "--base {base:?} is not a commit of the repository at {} \
+             (in CI, a shallow clone may lack it: fetch it, or check out with full history)",
             root.display()
         );
     }
@@ -89,8 +90,10 @@ pub fn diff_against(root: &Path, base: &str) -> anyhow::Result<ParsedDiff> {
             "--no-color",
             "--no-ext-diff",
             "--no-textconv",
-            "--end-of-options",
-            base,
+            // Whatever diff.noprefix or diff.mnemonicPrefix say: the parser strips these.
+            "--src-prefix=a/",
+            "--dst-prefix=b/",
+            &commit,
             "--",
         ],
     )?;

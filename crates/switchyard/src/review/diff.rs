@@ -69,7 +69,12 @@ pub fn diff_against(root: &Path, base: &str) -> anyhow::Result<ParsedDiff> {
     // reads like a usage error rather than "no such commit".
     let verify = git(
         root,
-        &["rev-parse", "--verify", "--quiet", &format!("{base}^{{commit}}")],
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{base}^{{commit}}"),
+        ],
     )?;
     let commit = String::from_utf8_lossy(&verify.stdout).trim().to_owned();
     if !verify.status.success() || commit.is_empty() {

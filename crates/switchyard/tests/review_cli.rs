@@ -276,6 +276,24 @@ fn a_review_that_cannot_run_exits_2_and_says_why() {
 }
 
 #[test]
+fn a_gateway_that_never_answers_times_out() {
+    let repo = changed_repository("timeout");
+    // Accepted by the kernel's backlog, never read or answered.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", silent.local_addr().unwrap());
+    let started = std::time::Instant::now();
+    let out = review(repo.path(), &url, &["--timeout-secs", "1"]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("no answer from the gateway within 1 s"),
+        "{stderr}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    drop(silent);
+}
+
+#[test]
 fn an_answer_without_findings_makes_the_review_incomplete() {
     let repo = changed_repository("incomplete");
     let vague = fake_gateway("200 OK", r#"{"text":"Looks fine to me.","code":null}"#);

@@ -3,8 +3,8 @@
 //! as Markdown, SARIF or JSON, with an exit code for CI.
 //!
 //! Exit codes: 0 when no finding is at or above `--fail-on`, 1 when one is, 2 when the
-//! review could not run (not a git repository, unknown revision, gateway unreachable or
-//! refusing) or could not finish (an answer without readable findings) and found nothing
+//! review could not run (not a git repository, unknown revision, gateway unreachable,
+//! refusing or silent past the timeout) or could not finish (an answer without readable findings) and found nothing
 //! at or above the threshold in the parts that did.
 
 mod diff;
@@ -12,7 +12,7 @@ mod findings;
 mod format;
 mod plan;
 
-use crate::code_client::{CodeClient, CodeClientError, CodeQuestion, GatewayArgs};
+use crate::code_client::{CodeClient, CodeQuestion, GatewayArgs};
 use anyhow::Context as _;
 use clap::Args;
 use findings::Severity;
@@ -54,6 +54,11 @@ pub struct ReviewArgs {
     /// Requests in flight at once.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=32))]
     concurrency: u64,
+    /// Seconds to wait for one request's answer before giving up on the review (the
+    /// client only bounds connecting; a gateway that accepts and never answers would
+    /// otherwise hold the CI job until the job's own limit).
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    timeout_secs: u64,
 }
 
 /// The severity from which findings fail the review.
@@ -157,7 +162,8 @@ fn review(args: &ReviewArgs) -> anyhow::Result<Report> {
         .build()
         .context("cannot start the async runtime")?;
     let concurrency = usize::try_from(args.concurrency).unwrap_or(1);
-    let answers = runtime.block_on(ask_all(&client, &parts, concurrency));
+    let timeout = std::time::Duration::from_secs(args.timeout_secs);
+    let answers = runtime.block_on(ask_all(&client, &parts, concurrency, timeout));
     for (part, answer) in parts.iter().zip(answers) {
         let text = answer.with_context(|| {
             format!("cannot review {} lines {}", part.path, part.ranges_label())
@@ -224,13 +230,14 @@ fn instructions(part: &Part) -> String {
     )
 }
 
-/// Asks the gateway about every part, `concurrency` at a time; the answers' text in the
-/// parts' order.
+/// Asks the gateway about every part, `concurrency` at a time, each within `timeout`; the
+/// answers' text in the parts' order.
 async fn ask_all(
     client: &CodeClient,
     parts: &[Part],
     concurrency: usize,
-) -> Vec<Result<String, CodeClientError>> {
+    timeout: std::time::Duration,
+) -> Vec<anyhow::Result<String>> {
     futures_util::stream::iter(parts)
         .map(|part| async move {
             let prompt = instructions(part);
@@ -240,7 +247,13 @@ async fn ask_all(
                 prompt: &prompt,
                 context: Some(&part.code),
             };
-            client.ask(&question).await.map(|reply| reply.text)
+            match tokio::time::timeout(timeout, client.ask(&question)).await {
+                Ok(answer) => Ok(answer?.text),
+                Err(_) => anyhow::bail!(
+                    "no answer from the gateway within {} s (--timeout-secs)",
+                    timeout.as_secs()
+                ),
+            }
         })
         .buffered(concurrency)
         .collect()
@@ -266,6 +279,7 @@ mod tests {
         assert_eq!(args.format, Format::Markdown);
         assert_eq!(args.fail_on, Threshold::High);
         assert_eq!(args.max_tokens_per_request, 6000);
+        assert_eq!(args.timeout_secs, 300);
         assert!(Threshold::High.fails(Severity::High));
         assert!(!Threshold::High.fails(Severity::Medium));
         assert!(Threshold::Medium.fails(Severity::Medium));

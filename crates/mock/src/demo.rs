@@ -56,7 +56,7 @@ const LANGUAGES: [Language; 12] = [
 ];
 
 /// Said in every text answer, so that nobody mistakes the demo for a model.
-const DEMO_NOTE: &str = "(This answer comes from Switchyard's demo mode: a simulated provider, not a model. Configure a provider to get real answers.)";
+pub(crate) const DEMO_NOTE: &str = "(This answer comes from Switchyard's demo mode: a simulated provider, not a model. Configure a provider to get real answers.)";
 
 /// What the user asked for, as far as the demo understands it.
 #[derive(Debug, PartialEq)]
@@ -80,6 +80,9 @@ pub(crate) fn answer(p: &Prompt) -> Answer {
             "Done. The tool reported: {}\n\n{DEMO_NOTE}",
             first_chars(first_line.trim(), 120)
         ));
+    }
+    if let Some(review) = crate::demo_review::review_answer(&request) {
+        return Answer::Text(review);
     }
     let facts = Facts::new(&request, p);
     if let Some(schema) = &p.json_schema {

@@ -2,12 +2,9 @@
 //! over to the gateway crate.
 
 mod cache_eval;
-#[expect(
-    dead_code,
-    reason = "the client of the `review` and `docs` commands, which are being built on it"
-)]
 mod code_client;
 mod index_cmd;
+mod review;
 mod router_cmd;
 
 use anyhow::Context as _;
@@ -77,6 +74,9 @@ enum Command {
     },
     /// Index a repository once (or refresh its index) and optionally search it.
     Index(index_cmd::IndexArgs),
+    /// Review the working tree's changes against a revision through the gateway's code API
+    /// (exit 0: nothing at or above --fail-on; 1: findings; 2: the review could not run).
+    Review(review::ReviewArgs),
     /// Train and evaluate the complexity router's classifier.
     #[command(subcommand)]
     Router(router_cmd::RouterCommand),
@@ -112,6 +112,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Router(command) => printed(router_cmd::run(command), ExitCode::from(2)),
         Command::Index(args) => printed(index_cmd::run(args), ExitCode::from(2)),
+        Command::Review(args) => review::run(args),
         Command::Check { config } => match Config::load(&config) {
             Ok(c) => {
                 println!(

@@ -56,7 +56,7 @@ const LANGUAGES: [Language; 12] = [
 ];
 
 /// Said in every text answer, so that nobody mistakes the demo for a model.
-const DEMO_NOTE: &str = "(This answer comes from Switchyard's demo mode: a simulated provider, not a model. Configure a provider to get real answers.)";
+pub(crate) const DEMO_NOTE: &str = "(This answer comes from Switchyard's demo mode: a simulated provider, not a model. Configure a provider to get real answers.)";
 
 /// What the user asked for, as far as the demo understands it.
 #[derive(Debug, PartialEq)]
@@ -74,6 +74,9 @@ enum Intent {
 /// The demo's answer to `p`.
 pub(crate) fn answer(p: &Prompt) -> Answer {
     let request = without_reminders(&p.last_user_text);
+    if let Some(text) = crate::demo_docs::answer(&request) {
+        return Answer::Text(text);
+    }
     if let Some(result) = &p.tool_result {
         let first_line = result.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
         return Answer::Text(format!(

@@ -42,6 +42,7 @@ mod anthropic;
 mod behavior;
 mod completions;
 mod demo;
+mod demo_docs;
 mod gemini;
 mod openai;
 mod reply;

@@ -2,11 +2,8 @@
 //! over to the gateway crate.
 
 mod cache_eval;
-#[expect(
-    dead_code,
-    reason = "the client of the `review` and `docs` commands, which are being built on it"
-)]
 mod code_client;
+mod docs;
 mod index_cmd;
 mod router_cmd;
 
@@ -77,6 +74,8 @@ enum Command {
     },
     /// Index a repository once (or refresh its index) and optionally search it.
     Index(index_cmd::IndexArgs),
+    /// Document a file's public symbols that have no doc comments (a patch, or --write).
+    Docs(docs::DocsArgs),
     /// Train and evaluate the complexity router's classifier.
     #[command(subcommand)]
     Router(router_cmd::RouterCommand),
@@ -112,6 +111,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Router(command) => printed(router_cmd::run(command), ExitCode::from(2)),
         Command::Index(args) => printed(index_cmd::run(args), ExitCode::from(2)),
+        Command::Docs(args) => docs::run(args),
         Command::Check { config } => match Config::load(&config) {
             Ok(c) => {
                 println!(

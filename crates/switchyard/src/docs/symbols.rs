@@ -367,12 +367,19 @@ impl<'t> Finder<'t> {
         let mut above = node.prev_sibling();
         while let Some(sibling) = above {
             let leading = sibling.kind().contains("comment") || sibling.kind() == "attribute_item";
-            // Directly above: no blank line between.
-            if !leading || sibling.end_position().row + 1 < first.start_position().row {
+            // Directly above: no blank line between (a Rust line comment ends after its
+            // newline, at column 0 of the next row).
+            let end = sibling.end_position();
+            let last_row = if end.column == 0 {
+                end.row.saturating_sub(1)
+            } else {
+                end.row
+            };
+            if !leading || last_row + 1 < first.start_position().row {
                 break;
             }
             let text = self.text_of(sibling);
-            if is_doc(text) || (sibling.kind() == "attribute_item" && text.contains("doc")) {
+            if is_doc(text) || (sibling.kind() == "attribute_item" && text.starts_with("#[doc")) {
                 return;
             }
             first = sibling;

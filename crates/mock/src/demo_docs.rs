@@ -66,17 +66,17 @@ fn symbol_name(code: &str) -> Option<String> {
         let mut next = rest.next()?;
         if next == "(" {
             // `func (s *Server) Start()`: the name follows the receiver's `)`.
-            next = rest.by_ref().find(|t| *t == ")").and_then(|_| rest.next())?;
+            next = rest
+                .by_ref()
+                .find(|t| *t == ")")
+                .and_then(|_| rest.next())?;
         }
         if is_identifier(next) {
             return Some(next.clone());
         }
     }
     let paren = tokens.iter().position(|t| t == "(")?;
-    tokens[..paren]
-        .last()
-        .filter(|t| is_identifier(t))
-        .cloned()
+    tokens[..paren].last().filter(|t| is_identifier(t)).cloned()
 }
 
 /// Identifiers and single punctuation characters, in order.
@@ -168,10 +168,16 @@ mod tests {
     #[test]
     fn symbols_are_found_in_each_language() {
         let cases = [
-            ("pub fn parse_config(path: &Path) -> Config {}", "parse_config"),
+            (
+                "pub fn parse_config(path: &Path) -> Config {}",
+                "parse_config",
+            ),
             ("#[derive(Debug)]\npub struct RetryPolicy {}", "RetryPolicy"),
             ("@staticmethod\ndef load_file(path):\n    pass", "load_file"),
-            ("export async function fetchUser(id: string) {}", "fetchUser"),
+            (
+                "export async function fetchUser(id: string) {}",
+                "fetchUser",
+            ),
             ("func (s *Server) StartServer() error {}", "StartServer"),
             ("type Options struct{}", "Options"),
             ("public String greetUser(String name) {}", "greetUser"),
@@ -184,12 +190,12 @@ mod tests {
     #[test]
     fn a_docs_request_gets_a_fenced_comment_in_the_language_style() {
         let out = answer(&request("rust", "pub fn parse_config() {}")).unwrap();
+        assert!(out.contains("```rust\n/// Parse config.\n```"), "{out}");
+        let out = answer(&request("python", "def load_file(path):\n    pass")).unwrap();
         assert!(
-            out.contains("```rust\n/// Parse config.\n```"),
+            out.contains("```python\n\"\"\"Load file.\"\"\"\n```"),
             "{out}"
         );
-        let out = answer(&request("python", "def load_file(path):\n    pass")).unwrap();
-        assert!(out.contains("```python\n\"\"\"Load file.\"\"\"\n```"), "{out}");
         let out = answer(&request("typescript", "export class UserStore {}")).unwrap();
         assert!(out.contains("/** User store. */"), "{out}");
         let out = answer(&request("go", "func ParseConfig() {}")).unwrap();

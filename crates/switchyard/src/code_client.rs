@@ -37,15 +37,24 @@ pub struct CodeQuestion<'a> {
 #[derive(Debug, Clone)]
 pub struct CodeReply {
     /// The code extracted from the answer, if it has any.
-    #[expect(dead_code, reason = "for the `review` command, being built on this client")]
+    #[expect(
+        dead_code,
+        reason = "for the `review` command, being built on this client"
+    )]
     pub code: Option<String>,
     /// The whole answer.
     pub text: String,
     /// The upstream model that wrote it.
-    #[expect(dead_code, reason = "for the `review` command, being built on this client")]
+    #[expect(
+        dead_code,
+        reason = "for the `review` command, being built on this client"
+    )]
     pub model: Option<String>,
     /// The answer's JSON as the gateway sent it.
-    #[expect(dead_code, reason = "for the `review` command, being built on this client")]
+    #[expect(
+        dead_code,
+        reason = "for the `review` command, being built on this client"
+    )]
     pub raw: Value,
 }
 
@@ -99,7 +108,10 @@ impl CodeClient {
     }
 
     /// The gateway's base URL.
-    #[expect(dead_code, reason = "for the `review` command, being built on this client")]
+    #[expect(
+        dead_code,
+        reason = "for the `review` command, being built on this client"
+    )]
     pub fn base_url(&self) -> &str {
         &self.base
     }

@@ -3,6 +3,8 @@
 //! applies with `git apply`; `--write` that edits in place and leaves a file that parses;
 //! and exit code 2 with a clear message when it cannot run.
 
+#![cfg(test)]
+
 mod common;
 
 use common::{serve_demo, switchyard, TempDir};
@@ -75,7 +77,8 @@ export class UserStore {
 }
 "#;
 
-const GO: &str = "package server\n\nfunc StartServer() error {\n\treturn nil\n}\n\nfunc helper() {}\n";
+const GO: &str =
+    "package server\n\nfunc StartServer() error {\n\treturn nil\n}\n\nfunc helper() {}\n";
 
 /// Each file, its language, and the lines the documentation adds.
 const CASES: [(&str, &str, Language, &[&str]); 4] = [
@@ -93,7 +96,10 @@ const CASES: [(&str, &str, Language, &[&str]); 4] = [
         "store.py",
         PYTHON,
         Language::Python,
-        &["    \"\"\"Load file.\"\"\"", "        \"\"\"Add user.\"\"\""],
+        &[
+            "    \"\"\"Load file.\"\"\"",
+            "        \"\"\"Add user.\"\"\"",
+        ],
     ),
     (
         "api.ts",
@@ -148,8 +154,13 @@ fn the_patch_documents_public_undocumented_symbols_and_applies() {
             .map(|l| &l[1..])
             .collect();
         assert_eq!(plus, added, "{name}: {stdout}");
-        assert!(!stdout.lines().any(|l| l.starts_with('-') && !l.starts_with("---")));
-        assert!(stderr.contains(&format!("{} symbols to document", added.len())), "{stderr}");
+        assert!(!stdout
+            .lines()
+            .any(|l| l.starts_with('-') && !l.starts_with("---")));
+        assert!(
+            stderr.contains(&format!("{} symbols to document", added.len())),
+            "{stderr}"
+        );
         // Only the patch is printed: the file is as it was.
         assert_eq!(std::fs::read_to_string(&path).unwrap(), source);
 
@@ -163,7 +174,11 @@ fn the_patch_documents_public_undocumented_symbols_and_applies() {
             .unwrap();
         std::io::Write::write_all(&mut apply.stdin.take().unwrap(), stdout.as_bytes()).unwrap();
         let applied = apply.wait_with_output().unwrap();
-        assert!(applied.status.success(), "{name}: {}", text(&applied.stderr));
+        assert!(
+            applied.status.success(),
+            "{name}: {}",
+            text(&applied.stderr)
+        );
         let patched = std::fs::read_to_string(&path).unwrap();
         std::fs::write(&path, source).unwrap();
         let out = docs(dir.path(), &[name, "--gateway", &url, "--write"]);
@@ -198,7 +213,11 @@ fn write_documents_in_place_in_the_language_style_and_the_file_still_parses() {
             "{name}:\n{written}"
         );
         let validation = validate(&written, language);
-        assert!(validation.parsed, "{name}: {:?}\n{written}", validation.errors);
+        assert!(
+            validation.parsed,
+            "{name}: {:?}\n{written}",
+            validation.errors
+        );
 
         // Again: nothing left to do, and the file stays as it is.
         let again = docs(dir.path(), &[name, "--gateway", &url, "--write"]);
@@ -212,7 +231,10 @@ fn write_documents_in_place_in_the_language_style_and_the_file_still_parses() {
     }
     // Each comment sits right where its language puts it.
     let rust = std::fs::read_to_string(dir.path().join("lib.rs")).unwrap();
-    assert!(rust.contains("/// Parse config.\npub fn parse_config"), "{rust}");
+    assert!(
+        rust.contains("/// Parse config.\npub fn parse_config"),
+        "{rust}"
+    );
     assert!(
         rust.contains("/// Retry policy.\n#[derive(Debug, Default)]\npub struct RetryPolicy"),
         "{rust}"
@@ -228,11 +250,16 @@ fn write_documents_in_place_in_the_language_style_and_the_file_still_parses() {
         "{python}"
     );
     assert!(
-        python.contains("def add_user(self, name):\n        \"\"\"Add user.\"\"\"\n        self.users"),
+        python.contains(
+            "def add_user(self, name):\n        \"\"\"Add user.\"\"\"\n        self.users"
+        ),
         "{python}"
     );
     let ts = std::fs::read_to_string(dir.path().join("api.ts")).unwrap();
-    assert!(ts.starts_with("/** Fetch user. */\nexport function fetchUser"), "{ts}");
+    assert!(
+        ts.starts_with("/** Fetch user. */\nexport function fetchUser"),
+        "{ts}"
+    );
     let go = std::fs::read_to_string(dir.path().join("main.go")).unwrap();
     assert!(
         go.contains("// StartServer start server.\nfunc StartServer()"),
@@ -243,7 +270,10 @@ fn write_documents_in_place_in_the_language_style_and_the_file_still_parses() {
 #[test]
 fn a_file_with_nothing_to_document_needs_no_gateway() {
     let dir = TempDir::new("docs-nothing");
-    dir.write("done.rs", "/// Documented.\npub fn done() {}\n\nfn private() {}\n");
+    dir.write(
+        "done.rs",
+        "/// Documented.\npub fn done() {}\n\nfn private() {}\n",
+    );
     // No gateway listens here: it is not asked.
     let out = docs(dir.path(), &["done.rs", "--gateway", "http://127.0.0.1:9"]);
     assert!(out.status.success(), "{}", text(&out.stderr));

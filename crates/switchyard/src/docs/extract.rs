@@ -205,7 +205,10 @@ mod tests {
             ["Greets."]
         );
         assert_eq!(
-            prose("```go\n// ParseConfig reads it.\n// Twice.\n```", Language::Go),
+            prose(
+                "```go\n// ParseConfig reads it.\n// Twice.\n```",
+                Language::Go
+            ),
             ["ParseConfig reads it.", "Twice."]
         );
     }
@@ -230,7 +233,10 @@ mod tests {
     #[test]
     fn plain_prose_is_kept_and_an_empty_answer_is_none() {
         assert_eq!(
-            prose("  Parses the config.  \n\n\n  Fails on bad TOML.\n", Language::Rust),
+            prose(
+                "  Parses the config.  \n\n\n  Fails on bad TOML.\n",
+                Language::Rust
+            ),
             ["Parses the config.", "", "Fails on bad TOML."]
         );
         assert_eq!(prose_of("```rust\n\n```", Language::Rust), None);
@@ -251,7 +257,9 @@ mod tests {
         };
         let prompt = prompt_for(Language::Rust, &symbol);
         assert!(
-            prompt.starts_with("Write only the documentation comment for the function `parse_config`"),
+            prompt.starts_with(
+                "Write only the documentation comment for the function `parse_config`"
+            ),
             "{prompt}"
         );
         assert!(prompt.contains("`///` lines"), "{prompt}");

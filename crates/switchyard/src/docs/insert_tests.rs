@@ -75,7 +75,8 @@ fn typescript_and_java_get_block_comments() {
         documented(Language::TypeScript, text, two_paragraphs),
         "/**\n * About add.\n *\n * More.\n */\nexport function add(a: number, b: number): number {\n  return a + b;\n}\n"
     );
-    let text = "public class Greeter {\n    public String greet() {\n        return \"hi\";\n    }\n}\n";
+    let text =
+        "public class Greeter {\n    public String greet() {\n        return \"hi\";\n    }\n}\n";
     assert_eq!(
         documented(Language::Java, text, |n| vec![format!("Ends */ early {n}.")]),
         "/** Ends *\\/ early Greeter. */\npublic class Greeter {\n    /** Ends *\\/ early greet. */\n    public String greet() {\n        return \"hi\";\n    }\n}\n"

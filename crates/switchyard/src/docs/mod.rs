@@ -64,8 +64,8 @@ struct Outcome {
 async fn document_file(args: &DocsArgs) -> anyhow::Result<Outcome> {
     let path = &args.path;
     let language = language_of(path)?;
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let Some(tree) = symbols::parse(language, &text) else {
         bail!("cannot load the {} grammar", language.display_name());
     };
@@ -136,11 +136,7 @@ async fn document_file(args: &DocsArgs) -> anyhow::Result<Outcome> {
 
 /// The file's language, if `docs` knows its doc-comment style.
 fn language_of(path: &Path) -> anyhow::Result<Language> {
-    let supported = || {
-        symbols::SUPPORTED
-            .map(Language::display_name)
-            .join(", ")
-    };
+    let supported = || symbols::SUPPORTED.map(Language::display_name).join(", ");
     match switchyard_codebase::language_of(path) {
         Some(language) if symbols::SUPPORTED.contains(&language) => Ok(language),
         Some(language) => bail!(
@@ -197,7 +193,9 @@ mod tests {
     fn the_diff_has_git_headers_and_the_added_lines() {
         let diff = unified_diff("src/lib.rs", "fn a() {}\n", "/// A.\nfn a() {}\n");
         assert!(
-            diff.starts_with("--- a/src/lib.rs\n+++ b/src/lib.rs\n@@ -1 +1,2 @@\n+/// A.\n fn a() {}\n"),
+            diff.starts_with(
+                "--- a/src/lib.rs\n+++ b/src/lib.rs\n@@ -1 +1,2 @@\n+/// A.\n fn a() {}\n"
+            ),
             "{diff}"
         );
     }
@@ -205,7 +203,10 @@ mod tests {
     #[test]
     fn languages_without_a_doc_style_and_unknown_extensions_are_refused() {
         assert_eq!(language_of(Path::new("a.rs")).unwrap(), Language::Rust);
-        assert_eq!(language_of(Path::new("a.tsx")).unwrap(), Language::TypeScript);
+        assert_eq!(
+            language_of(Path::new("a.tsx")).unwrap(),
+            Language::TypeScript
+        );
         let c = language_of(Path::new("a.c")).unwrap_err().to_string();
         assert!(c.contains("C files are not supported"), "{c}");
         let txt = language_of(Path::new("notes.txt")).unwrap_err().to_string();

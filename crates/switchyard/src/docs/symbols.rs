@@ -393,11 +393,7 @@ impl<'t> Finder<'t> {
     }
 
     fn push(&mut self, node: Node<'_>, name: String, kind: &'static str, placement: Placement) {
-        let source: Vec<&str> = self
-            .text_of(node)
-            .lines()
-            .take(MAX_CONTEXT_LINES)
-            .collect();
+        let source: Vec<&str> = self.text_of(node).lines().take(MAX_CONTEXT_LINES).collect();
         self.out.push(Symbol {
             name,
             kind,

@@ -84,7 +84,10 @@ impl Greeter for RetryPolicy {
             indent: "    ".to_owned()
         }
     );
-    assert_eq!(new.line, text[..text.find("pub fn new").unwrap()].lines().count());
+    assert_eq!(
+        new.line,
+        text[..text.find("pub fn new").unwrap()].lines().count()
+    );
 }
 
 #[test]

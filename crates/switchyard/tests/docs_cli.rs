@@ -8,8 +8,13 @@
 mod common;
 
 use common::{serve_demo, switchyard, TempDir};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use switchyard_codeintel::{validate, Language};
 
 const RUST: &str = r#"//! A small library.
@@ -172,7 +177,12 @@ fn the_patch_documents_public_undocumented_symbols_and_applies() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        std::io::Write::write_all(&mut apply.stdin.take().unwrap(), stdout.as_bytes()).unwrap();
+        apply
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdout.as_bytes())
+            .unwrap();
         let applied = apply.wait_with_output().unwrap();
         assert!(
             applied.status.success(),
@@ -315,5 +325,165 @@ fn unknown_extensions_unsupported_languages_and_missing_files_exit_2() {
         let stderr = text(&out.stderr);
         assert!(stderr.contains(message), "{file}: {stderr}");
         assert_eq!(text(&out.stdout), "", "{file}");
+    }
+}
+
+/// A stand-in gateway on a free loopback port: answers every request with `status` and
+/// `body` after `delay` (one thread per connection), and records what it was sent.
+struct FakeGateway {
+    url: String,
+    /// The most requests it was answering at the same time.
+    most_in_flight: Arc<AtomicUsize>,
+    /// Each request's head (request line and headers) and body.
+    requests: Arc<Mutex<Vec<(String, String)>>>,
+}
+
+fn fake_gateway(status: &'static str, body: &'static str, delay: Duration) -> FakeGateway {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let most_in_flight = Arc::new(AtomicUsize::new(0));
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let (most, seen) = (most_in_flight.clone(), requests.clone());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { break };
+            let (in_flight, most, seen) = (in_flight.clone(), most.clone(), seen.clone());
+            std::thread::spawn(move || {
+                let request = read_request(&stream);
+                let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                seen.lock().unwrap().push(request);
+                std::thread::sleep(delay);
+                in_flight.fetch_sub(1, Ordering::SeqCst);
+                let response = format!(
+                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = (&stream).write_all(response.as_bytes());
+            });
+        }
+    });
+    FakeGateway {
+        url,
+        most_in_flight,
+        requests,
+    }
+}
+
+/// An HTTP request's head and body.
+fn read_request(stream: &TcpStream) -> (String, String) {
+    let mut reader = BufReader::new(stream);
+    let mut head = String::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
+            break;
+        }
+        head.push_str(&line);
+    }
+    let length = head
+        .lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse::<usize>().unwrap())
+        })
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).unwrap();
+    (head, String::from_utf8(body).unwrap())
+}
+
+#[test]
+fn a_gateway_that_refuses_exits_2_with_its_message_and_leaves_the_file() {
+    let gateway = fake_gateway(
+        "401 Unauthorized",
+        r#"{"error": {"message": "invalid client key", "type": "authentication_error"}}"#,
+        Duration::ZERO,
+    );
+    let dir = TempDir::new("docs-refused-key");
+    let path = dir.write("lib.rs", RUST);
+    let out = docs(
+        dir.path(),
+        &[
+            "lib.rs",
+            "--gateway",
+            &gateway.url,
+            "--api-key",
+            "sk-test-secret-key",
+            "--write",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("the gateway answered 401: invalid client key"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("sk-test-secret-key"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), RUST);
+    let requests = gateway.requests.lock().unwrap();
+    let (head, _) = &requests[0];
+    assert!(
+        head.starts_with("POST /v1/code/document HTTP/1.1\r\n"),
+        "{head}"
+    );
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("authorization: bearer sk-test-secret-key"),
+        "{head}"
+    );
+}
+
+#[test]
+fn symbols_are_asked_for_four_at_a_time_each_with_its_code() {
+    let gateway = fake_gateway(
+        "200 OK",
+        r#"{"text": "Sure:\n\n```rust\n/// Does its job.\n```", "code": "/// Does its job.\n"}"#,
+        Duration::from_millis(300),
+    );
+    let source: String = (0..10)
+        .map(|i| format!("pub fn step_{i}() -> u32 {{\n    {i}\n}}\n\n"))
+        .collect();
+    let dir = TempDir::new("docs-concurrency");
+    let path = dir.write("steps.rs", &source);
+    let out = docs(
+        dir.path(),
+        &[
+            "steps.rs",
+            "--gateway",
+            &gateway.url,
+            "--model",
+            "smart",
+            "--write",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let written = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        written.matches("/// Does its job.\npub fn step_").count(),
+        10,
+        "{written}"
+    );
+    let most = gateway.most_in_flight.load(Ordering::SeqCst);
+    assert!((2..=4).contains(&most), "{most} requests at once");
+    let requests = gateway.requests.lock().unwrap();
+    assert_eq!(requests.len(), 10);
+    for i in 0..10 {
+        let asked = requests.iter().any(|(_, body)| {
+            let body: serde_json::Value = serde_json::from_str(body).unwrap();
+            body["context"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("pub fn step_{i}()"))
+                && body["prompt"]
+                    .as_str()
+                    .unwrap()
+                    .contains(&format!("`step_{i}`"))
+                && body["language"] == "rust"
+                && body["model"] == "smart"
+        });
+        assert!(asked, "step_{i} not asked: {requests:?}");
     }
 }

@@ -26,7 +26,12 @@ pub fn insert_all(language: Language, text: &str, documented: &[Documented]) -> 
             continue;
         }
         let comment = render(language, &d.symbol, &d.prose, newline);
-        out.insert_str(at, &comment);
+        // A body that moves off its header's line leaves no blanks behind the colon.
+        let from = match d.symbol.placement {
+            Placement::BodyInline { .. } => out[..at].trim_end_matches([' ', '\t']).len(),
+            _ => at,
+        };
+        out.replace_range(from..at, &comment);
     }
     out
 }

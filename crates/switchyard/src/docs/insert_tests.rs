@@ -17,7 +17,11 @@ fn documented(language: Language, text: &str, prose: impl Fn(&str) -> Vec<String
     assert!(!all.is_empty(), "nothing to document in:\n{text}");
     let out = insert_all(language, text, &all);
     let new_tree = parse(language, &out).unwrap();
-    assert_eq!(syntax_problems(&new_tree), 0, "does not parse:\n{out}");
+    assert_eq!(
+        syntax_problems(&new_tree),
+        Vec::<usize>::new(),
+        "does not parse:\n{out}"
+    );
     // Documented now: nothing left to do.
     assert_eq!(undocumented(language, &out, &new_tree), Vec::new(), "{out}");
     out
@@ -45,7 +49,7 @@ fn python_gets_a_docstring_as_the_first_statement() {
     let text = "class Store:\n    def get(self, key):\n        return key\n\n\ndef add(a, b): return a + b\n";
     assert_eq!(
         documented(Language::Python, text, one_line),
-        "class Store:\n    \"\"\"About Store.\"\"\"\n    def get(self, key):\n        \"\"\"About get.\"\"\"\n        return key\n\n\ndef add(a, b): \n    \"\"\"About add.\"\"\"\n    return a + b\n"
+        "class Store:\n    \"\"\"About Store.\"\"\"\n    def get(self, key):\n        \"\"\"About get.\"\"\"\n        return key\n\n\ndef add(a, b):\n    \"\"\"About add.\"\"\"\n    return a + b\n"
     );
     let text = "def load(path):\n    return path\n";
     assert_eq!(

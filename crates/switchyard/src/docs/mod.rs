@@ -15,6 +15,7 @@ use clap::Args;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use switchyard_codeintel::Language;
+use tree_sitter::Tree;
 
 /// `switchyard docs ...`.
 #[derive(Debug, Args)]
@@ -96,21 +97,19 @@ async fn document_file(args: &DocsArgs) -> anyhow::Result<Outcome> {
             )),
         }
     }
-    let new_text = insert::insert_all(language, &text, &documented);
-    let Some(new_tree) = symbols::parse(language, &new_text) else {
-        bail!("cannot load the {} grammar", language.display_name());
-    };
-    let (before, after) = (
-        symbols::syntax_problems(&tree),
-        symbols::syntax_problems(&new_tree),
-    );
-    if after > before {
-        bail!(
-            "{} left unchanged: with the documentation inserted it would not parse \
-             ({after} syntax errors instead of {before})",
+    if documented.is_empty() {
+        summary.push_str(&format!(
+            "{}: nothing documented: no answer had documentation in it\n",
             path.display()
-        );
+        ));
+        return Ok(Outcome {
+            patch: String::new(),
+            summary,
+        });
     }
+    let new_text = insert::insert_all(language, &text, &documented);
+    check_still_parses(language, &tree, &new_text)
+        .with_context(|| format!("{} left unchanged", path.display()))?;
     let names: Vec<&str> = documented.iter().map(|d| d.symbol.name.as_str()).collect();
     let mut patch = String::new();
     if args.write {
@@ -132,6 +131,30 @@ async fn document_file(args: &DocsArgs) -> anyhow::Result<Outcome> {
         ));
     }
     Ok(Outcome { patch, summary })
+}
+
+/// Fails when `new_text` has syntax errors that the file's tree (`before`) did not have:
+/// documentation must never break a file that parsed.
+fn check_still_parses(language: Language, before: &Tree, new_text: &str) -> anyhow::Result<()> {
+    let Some(after) = symbols::parse(language, new_text) else {
+        bail!("cannot load the {} grammar", language.display_name());
+    };
+    let (old, new) = (
+        symbols::syntax_problems(before),
+        symbols::syntax_problems(&after),
+    );
+    if new.len() > old.len() {
+        let lines: Vec<String> = new.iter().take(5).map(usize::to_string).collect();
+        bail!(
+            "with the documentation inserted it would not parse as {} ({} syntax errors \
+             instead of {}; line {})",
+            language.display_name(),
+            new.len(),
+            old.len(),
+            lines.join(", ")
+        );
+    }
+    Ok(())
 }
 
 /// The file's language, if `docs` knows its doc-comment style.
@@ -198,6 +221,24 @@ mod tests {
             ),
             "{diff}"
         );
+    }
+
+    #[test]
+    fn an_edit_that_breaks_the_parse_is_refused() {
+        let good = "fn a() {}\n";
+        let tree = symbols::parse(Language::Rust, good).unwrap();
+        assert!(check_still_parses(Language::Rust, &tree, "/// A.\nfn a() {}\n").is_ok());
+        let broken = check_still_parses(Language::Rust, &tree, "/// A.\nfn a() {\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            broken.starts_with("with the documentation inserted it would not parse as Rust"),
+            "{broken}"
+        );
+        // A file that did not parse before may keep its errors, not gain new ones.
+        let bad = "fn a( {}\n";
+        let tree = symbols::parse(Language::Rust, bad).unwrap();
+        assert!(check_still_parses(Language::Rust, &tree, "/// A.\nfn a( {}\n").is_ok());
     }
 
     #[test]

@@ -69,14 +69,14 @@ pub fn parse(language: Language, text: &str) -> Option<Tree> {
     parser.parse(text, None)
 }
 
-/// How many ERROR and MISSING nodes `tree` has.
-pub fn syntax_problems(tree: &Tree) -> usize {
-    let mut count = 0;
+/// Where `tree` has ERROR and MISSING nodes: their start lines, 1-based, in order.
+pub fn syntax_problems(tree: &Tree) -> Vec<usize> {
+    let mut lines = Vec::new();
     let mut cursor = tree.walk();
     loop {
         let node = cursor.node();
         if node.is_error() || node.is_missing() {
-            count += 1;
+            lines.push(node.start_position().row + 1);
         }
         // Only a subtree that contains an error is worth descending into.
         if node.has_error() && cursor.goto_first_child() {
@@ -84,7 +84,7 @@ pub fn syntax_problems(tree: &Tree) -> usize {
         }
         while !cursor.goto_next_sibling() {
             if !cursor.goto_parent() {
-                return count;
+                return lines;
             }
         }
     }

@@ -72,7 +72,16 @@ async fn ask(
             context: Some(&symbol.source),
         })
         .await?;
-    Ok(prose_of(&reply.text, language))
+    Ok(prose_of(&reply.text, language).filter(|prose| !repeats_the_code(prose, &symbol.source)))
+}
+
+/// Whether `prose` holds the symbol's first line of code: the model answered with code
+/// (without a comment to take), which is no documentation.
+fn repeats_the_code(prose: &[String], source: &str) -> bool {
+    let Some(signature) = source.lines().map(str::trim).find(|l| !l.is_empty()) else {
+        return false;
+    };
+    prose.iter().any(|line| line.trim() == signature)
 }
 
 /// The instructions for one symbol. The comment comes back in a fenced block, which the
@@ -241,6 +250,23 @@ mod tests {
         );
         assert_eq!(prose_of("```rust\n\n```", Language::Rust), None);
         assert_eq!(prose_of("   \n", Language::Go), None);
+    }
+
+    #[test]
+    fn an_answer_of_bare_code_is_no_documentation() {
+        let source = "pub fn parse_config() -> u32 {\n    1\n}";
+        let code = prose(
+            "```rust\npub fn parse_config() -> u32 {\n    1\n}\n```",
+            Language::Rust,
+        );
+        assert!(repeats_the_code(&code, source));
+        // The documented code: its comment is taken, and it is no repetition.
+        let documented = prose(
+            "```rust\n/// Parses it.\npub fn parse_config() -> u32 {\n    1\n}\n```",
+            Language::Rust,
+        );
+        assert_eq!(documented, ["Parses it."]);
+        assert!(!repeats_the_code(&documented, source));
     }
 
     #[test]

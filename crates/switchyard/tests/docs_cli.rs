@@ -134,6 +134,15 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// "1 symbol", "3 symbols", as the summary counts them.
+fn symbols(n: usize) -> String {
+    if n == 1 {
+        "1 symbol".to_owned()
+    } else {
+        format!("{n} symbols")
+    }
+}
+
 /// Whether `inner`'s lines all appear in `outer`, in order.
 fn keeps_lines_in_order(inner: &str, outer: &str) -> bool {
     let mut lines = outer.lines();
@@ -163,7 +172,7 @@ fn the_patch_documents_public_undocumented_symbols_and_applies() {
             .lines()
             .any(|l| l.starts_with('-') && !l.starts_with("---")));
         assert!(
-            stderr.contains(&format!("{} symbols to document", added.len())),
+            stderr.contains(&format!("{name}: {} to document: ", symbols(added.len()))),
             "{stderr}"
         );
         // Only the patch is printed: the file is as it was.
@@ -211,7 +220,7 @@ fn write_documents_in_place_in_the_language_style_and_the_file_still_parses() {
         assert!(out.status.success(), "{name}: {}", text(&out.stderr));
         assert_eq!(text(&out.stdout), "", "{name}: --write prints no patch");
         assert!(
-            text(&out.stderr).contains(&format!("documented {} symbols", added.len())),
+            text(&out.stderr).contains(&format!("documented {}: ", symbols(added.len()))),
             "{}",
             text(&out.stderr)
         );
@@ -303,7 +312,11 @@ fn a_gateway_that_is_down_exits_2_and_leaves_the_file() {
     let out = docs(dir.path(), &["lib.rs", "--gateway", &url, "--write"]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("cannot reach the gateway at"), "{stderr}");
+    assert!(
+        stderr.contains("error: cannot document lib.rs: cannot reach the gateway at"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("switchyard serve"), "{stderr}");
     assert!(stderr.contains(&url), "{stderr}");
     assert_eq!(text(&out.stdout), "");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), RUST);

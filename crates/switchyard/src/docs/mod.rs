@@ -9,7 +9,7 @@ mod extract;
 mod insert;
 mod symbols;
 
-use crate::code_client::{CodeClient, GatewayArgs};
+use crate::code_client::{CodeClient, CodeClientError, GatewayArgs};
 use anyhow::{bail, Context as _};
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -81,9 +81,15 @@ async fn document_file(args: &DocsArgs) -> anyhow::Result<Outcome> {
         });
     }
     let client = CodeClient::new(&args.gateway)?;
-    let answers = extract::document_all(&client, language, &wanted)
-        .await
-        .context("cannot document the file")?;
+    let answers = match extract::document_all(&client, language, &wanted).await {
+        Ok(answers) => answers,
+        Err(e @ CodeClientError::Unreachable { .. }) => bail!(
+            "cannot document {}: {e} (start one with `switchyard serve`, or point --gateway \
+             or SWITCHYARD_URL at it)",
+            path.display()
+        ),
+        Err(e) => bail!("cannot document {}: {e}", path.display()),
+    };
     let mut summary = String::new();
     let mut documented = Vec::new();
     for (symbol, answer) in wanted.iter().zip(answers) {
@@ -116,21 +122,30 @@ async fn document_file(args: &DocsArgs) -> anyhow::Result<Outcome> {
         std::fs::write(path, &new_text)
             .with_context(|| format!("cannot write {}", path.display()))?;
         summary.push_str(&format!(
-            "{}: documented {} symbols: {}\n",
+            "{}: documented {}: {}\n",
             path.display(),
-            names.len(),
+            symbols_count(names.len()),
             names.join(", ")
         ));
     } else {
         patch = unified_diff(&patch_path(path), &text, &new_text);
         summary.push_str(&format!(
-            "{}: {} symbols to document: {} (the patch is on stdout; --write applies it)\n",
+            "{}: {} to document: {} (the patch is on stdout; --write applies it)\n",
             path.display(),
-            names.len(),
+            symbols_count(names.len()),
             names.join(", ")
         ));
     }
     Ok(Outcome { patch, summary })
+}
+
+/// "1 symbol", "3 symbols".
+fn symbols_count(n: usize) -> String {
+    if n == 1 {
+        "1 symbol".to_owned()
+    } else {
+        format!("{n} symbols")
+    }
 }
 
 /// Fails when `new_text` has syntax errors that the file's tree (`before`) did not have:
@@ -169,7 +184,7 @@ fn language_of(path: &Path) -> anyhow::Result<Language> {
             supported()
         ),
         None => bail!(
-            "{}: unknown language: the extension is not one of {}'s",
+            "{}: unknown language: not a file of {} by its extension",
             path.display(),
             supported()
         ),

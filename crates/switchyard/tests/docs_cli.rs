@@ -1,7 +1,7 @@
 //! `switchyard docs` as a user runs it against the demo gateway: a patch on stdout that
-//! documents the public, undocumented symbols of Rust, Python, TypeScript and Go files and
-//! applies with `git apply`; `--write` that edits in place and leaves a file that parses;
-//! and exit code 2 with a clear message when it cannot run.
+//! documents the public, undocumented symbols of Rust, Python, TypeScript, Go and Java files
+//! and applies with `git apply`; `--write` that edits in place and leaves a file that
+//! parses; and exit code 2 with a clear message when it cannot run.
 
 #![cfg(test)]
 
@@ -85,8 +85,28 @@ export class UserStore {
 const GO: &str =
     "package server\n\nfunc StartServer() error {\n\treturn nil\n}\n\nfunc helper() {}\n";
 
+const JAVA: &str = r#"package demo;
+
+public class Greeter {
+    private final String name;
+
+    public Greeter(String name) {
+        this.name = name;
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+
+    String greetUser() {
+        return "Hello, " + name;
+    }
+}
+"#;
+
 /// Each file, its language, and the lines the documentation adds.
-const CASES: [(&str, &str, Language, &[&str]); 4] = [
+const CASES: [(&str, &str, Language, &[&str]); 5] = [
     (
         "lib.rs",
         RUST,
@@ -117,6 +137,16 @@ const CASES: [(&str, &str, Language, &[&str]); 4] = [
         GO,
         Language::Go,
         &["// StartServer start server."],
+    ),
+    (
+        "Greeter.java",
+        JAVA,
+        Language::Java,
+        &[
+            "/** Greeter. */",
+            "    /** Greeter. */",
+            "    /** To string. */",
+        ],
     ),
 ];
 
@@ -279,6 +309,12 @@ fn write_documents_in_place_in_the_language_style_and_the_file_still_parses() {
         ts.starts_with("/** Fetch user. */\nexport function fetchUser"),
         "{ts}"
     );
+    let java = std::fs::read_to_string(dir.path().join("Greeter.java")).unwrap();
+    assert!(
+        java.contains("    /** To string. */\n    @Override\n    public String toString()"),
+        "{java}"
+    );
+    assert!(!java.contains("Greet user"), "{java}");
     let go = std::fs::read_to_string(dir.path().join("main.go")).unwrap();
     assert!(
         go.contains("// StartServer start server.\nfunc StartServer()"),

@@ -74,6 +74,9 @@ enum Intent {
 /// The demo's answer to `p`.
 pub(crate) fn answer(p: &Prompt) -> Answer {
     let request = without_reminders(&p.last_user_text);
+    if let Some(text) = crate::demo_docs::answer(&request) {
+        return Answer::Text(text);
+    }
     if let Some(result) = &p.tool_result {
         let first_line = result.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
         return Answer::Text(format!(

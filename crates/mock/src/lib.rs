@@ -42,6 +42,7 @@ mod anthropic;
 mod behavior;
 mod completions;
 mod demo;
+mod demo_docs;
 mod demo_review;
 mod gemini;
 mod openai;

@@ -36,26 +36,8 @@ pub struct CodeQuestion<'a> {
 /// What the code API answered.
 #[derive(Debug, Clone)]
 pub struct CodeReply {
-    /// The code extracted from the answer, if it has any.
-    #[expect(
-        dead_code,
-        reason = "read by the docs command, being built on this client"
-    )]
-    pub code: Option<String>,
     /// The whole answer.
     pub text: String,
-    /// The upstream model that wrote it.
-    #[expect(
-        dead_code,
-        reason = "read by the docs command, being built on this client"
-    )]
-    pub model: Option<String>,
-    /// The answer's JSON as the gateway sent it.
-    #[expect(
-        dead_code,
-        reason = "read by the docs command, being built on this client"
-    )]
-    pub raw: Value,
 }
 
 /// Why a question got no answer.
@@ -105,15 +87,6 @@ impl CodeClient {
             model: args.model.clone(),
             key: args.key.clone(),
         })
-    }
-
-    /// The gateway's base URL.
-    #[expect(
-        dead_code,
-        reason = "used by the docs command, being built on this client"
-    )]
-    pub fn base_url(&self) -> &str {
-        &self.base
     }
 
     /// Asks `question` and waits for the whole answer.
@@ -173,12 +146,7 @@ impl CodeClient {
             .and_then(Value::as_str)
             .ok_or_else(|| CodeClientError::Malformed("no `text` field".to_owned()))?
             .to_owned();
-        Ok(CodeReply {
-            code: raw.get("code").and_then(Value::as_str).map(str::to_owned),
-            text,
-            model: raw.get("model").and_then(Value::as_str).map(str::to_owned),
-            raw,
-        })
+        Ok(CodeReply { text })
     }
 }
 

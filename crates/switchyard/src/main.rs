@@ -3,6 +3,7 @@
 
 mod cache_eval;
 mod code_client;
+mod docs;
 mod index_cmd;
 mod review;
 mod router_cmd;
@@ -77,6 +78,8 @@ enum Command {
     /// Review the working tree's changes against a revision through the gateway's code API
     /// (exit 0: nothing at or above --fail-on; 1: findings; 2: the review could not run).
     Review(review::ReviewArgs),
+    /// Document a file's public symbols that have no doc comments (a patch, or --write).
+    Docs(docs::DocsArgs),
     /// Train and evaluate the complexity router's classifier.
     #[command(subcommand)]
     Router(router_cmd::RouterCommand),
@@ -113,6 +116,7 @@ fn main() -> ExitCode {
         Command::Router(command) => printed(router_cmd::run(command), ExitCode::from(2)),
         Command::Index(args) => printed(index_cmd::run(args), ExitCode::from(2)),
         Command::Review(args) => review::run(args),
+        Command::Docs(args) => docs::run(args),
         Command::Check { config } => match Config::load(&config) {
             Ok(c) => {
                 println!(

@@ -7,13 +7,11 @@
 
 mod common;
 
-use common::{serve_demo, switchyard, TempDir};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use common::{fake_gateway, serve_demo, switchyard, unused_loopback_url, TempDir};
+use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 use switchyard_codeintel::{validate, Language};
 
@@ -338,13 +336,9 @@ fn a_file_with_nothing_to_document_needs_no_gateway() {
 
 #[test]
 fn a_gateway_that_is_down_exits_2_and_leaves_the_file() {
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
     let dir = TempDir::new("docs-down");
     let path = dir.write("lib.rs", RUST);
-    let url = format!("http://127.0.0.1:{port}");
+    let url = unused_loopback_url();
     let out = docs(dir.path(), &["lib.rs", "--gateway", &url, "--write"]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
@@ -368,80 +362,14 @@ fn unknown_extensions_unsupported_languages_and_missing_files_exit_2() {
         ("main.c", "main.c: C files are not supported"),
         ("missing.rs", "cannot read missing.rs"),
     ];
+    let url = unused_loopback_url();
     for (file, message) in cases {
-        let out = docs(dir.path(), &[file, "--gateway", "http://127.0.0.1:9"]);
+        let out = docs(dir.path(), &[file, "--gateway", &url]);
         assert_eq!(out.status.code(), Some(2), "{file}");
         let stderr = text(&out.stderr);
         assert!(stderr.contains(message), "{file}: {stderr}");
         assert_eq!(text(&out.stdout), "", "{file}");
     }
-}
-
-/// A stand-in gateway on a free loopback port: answers every request with `status` and
-/// `body` after `delay` (one thread per connection), and records what it was sent.
-struct FakeGateway {
-    url: String,
-    /// The most requests it was answering at the same time.
-    most_in_flight: Arc<AtomicUsize>,
-    /// Each request's head (request line and headers) and body.
-    requests: Arc<Mutex<Vec<(String, String)>>>,
-}
-
-fn fake_gateway(status: &'static str, body: &'static str, delay: Duration) -> FakeGateway {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let in_flight = Arc::new(AtomicUsize::new(0));
-    let most_in_flight = Arc::new(AtomicUsize::new(0));
-    let requests = Arc::new(Mutex::new(Vec::new()));
-    let (most, seen) = (most_in_flight.clone(), requests.clone());
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(stream) = stream else { break };
-            let (in_flight, most, seen) = (in_flight.clone(), most.clone(), seen.clone());
-            std::thread::spawn(move || {
-                let request = read_request(&stream);
-                let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-                most.fetch_max(now, Ordering::SeqCst);
-                seen.lock().unwrap().push(request);
-                std::thread::sleep(delay);
-                in_flight.fetch_sub(1, Ordering::SeqCst);
-                let response = format!(
-                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = (&stream).write_all(response.as_bytes());
-            });
-        }
-    });
-    FakeGateway {
-        url,
-        most_in_flight,
-        requests,
-    }
-}
-
-/// An HTTP request's head and body.
-fn read_request(stream: &TcpStream) -> (String, String) {
-    let mut reader = BufReader::new(stream);
-    let mut head = String::new();
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
-            break;
-        }
-        head.push_str(&line);
-    }
-    let length = head
-        .lines()
-        .find_map(|l| {
-            let (name, value) = l.split_once(':')?;
-            name.eq_ignore_ascii_case("content-length")
-                .then(|| value.trim().parse::<usize>().unwrap())
-        })
-        .unwrap_or(0);
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).unwrap();
-    (head, String::from_utf8(body).unwrap())
 }
 
 #[test]

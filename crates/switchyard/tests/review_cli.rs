@@ -6,12 +6,12 @@
 
 mod common;
 
-use common::{serve_demo, switchyard, TempDir};
+use common::{fake_gateway, serve_demo, switchyard, unused_loopback_url, TempDir};
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Command, Output};
+use std::time::Duration;
 
 const APP_PY: &str = "import json
 
@@ -231,10 +231,7 @@ fn exit_code_follows_the_threshold() {
 fn a_review_that_cannot_run_exits_2_and_says_why() {
     let repo = changed_repository("cannot-run");
 
-    let down = {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        format!("http://{}", listener.local_addr().unwrap())
-    };
+    let down = unused_loopback_url();
     let out = review(repo.path(), &down, &[]);
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
@@ -265,7 +262,9 @@ fn a_review_that_cannot_run_exits_2_and_says_why() {
     let refusing = fake_gateway(
         "401 Unauthorized",
         r#"{"error":{"message":"invalid API key","type":"authentication_error"}}"#,
-    );
+        Duration::ZERO,
+    )
+    .url;
     let out = review(repo.path(), &refusing, &[]);
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(2));
@@ -296,7 +295,12 @@ fn a_gateway_that_never_answers_times_out() {
 #[test]
 fn an_answer_without_findings_makes_the_review_incomplete() {
     let repo = changed_repository("incomplete");
-    let vague = fake_gateway("200 OK", r#"{"text":"Looks fine to me.","code":null}"#);
+    let vague = fake_gateway(
+        "200 OK",
+        r#"{"text":"Looks fine to me.","code":null}"#,
+        Duration::ZERO,
+    )
+    .url;
     let out = review(repo.path(), &vague, &["--format", "json"]);
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
@@ -335,35 +339,4 @@ fn a_large_diff_is_split_into_parts_under_the_budget() {
     let out = review(repo.path(), &url, &[]);
     let (stdout, _) = text(&out);
     assert!(stdout.contains("reviewed in 1 part "), "{stdout}");
-}
-
-/// A gateway on a loopback port that answers every request with `status` and `body`;
-/// its base URL.
-fn fake_gateway(status: &'static str, body: &'static str) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { return };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut length = 0;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-            }
-            let mut request_body = vec![0; length];
-            let _ = reader.read_exact(&mut request_body);
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    url
 }

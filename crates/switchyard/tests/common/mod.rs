@@ -5,9 +5,13 @@
     reason = "each test file uses a different part of this module"
 )]
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_switchyard");
@@ -100,4 +104,77 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+/// The base URL of a loopback port that nothing listens on (bound, then released).
+pub fn unused_loopback_url() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    format!("http://{}", listener.local_addr().unwrap())
+}
+
+/// A stand-in gateway on a free loopback port: answers every request with `status` and
+/// `body` after `delay` (one thread per connection), and records what it was sent.
+pub struct FakeGateway {
+    pub url: String,
+    /// The most requests it was answering at the same time.
+    pub most_in_flight: Arc<AtomicUsize>,
+    /// Each request's head (request line and headers) and body.
+    pub requests: Arc<Mutex<Vec<(String, String)>>>,
+}
+
+pub fn fake_gateway(status: &'static str, body: &'static str, delay: Duration) -> FakeGateway {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let most_in_flight = Arc::new(AtomicUsize::new(0));
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let (most, seen) = (most_in_flight.clone(), requests.clone());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { break };
+            let (in_flight, most, seen) = (in_flight.clone(), most.clone(), seen.clone());
+            std::thread::spawn(move || {
+                let request = read_request(&stream);
+                let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                seen.lock().unwrap().push(request);
+                std::thread::sleep(delay);
+                in_flight.fetch_sub(1, Ordering::SeqCst);
+                let response = format!(
+                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = (&stream).write_all(response.as_bytes());
+            });
+        }
+    });
+    FakeGateway {
+        url,
+        most_in_flight,
+        requests,
+    }
+}
+
+/// An HTTP request's head and body.
+fn read_request(stream: &TcpStream) -> (String, String) {
+    let mut reader = BufReader::new(stream);
+    let mut head = String::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
+            break;
+        }
+        head.push_str(&line);
+    }
+    let length = head
+        .lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse::<usize>().unwrap())
+        })
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).unwrap();
+    (head, String::from_utf8(body).unwrap())
 }

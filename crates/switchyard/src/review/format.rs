@@ -7,11 +7,6 @@ use super::plan::ranges_label;
 use serde_json::{json, Value};
 use std::fmt::Write as _;
 
-/// Where SARIF viewers send people who want to know what produced the results. The project
-/// has no public home yet: this placeholder must become its README's "Code review in CI"
-/// section once it has one.
-const INFORMATION_URI: &str = "https://github.com/switchyard/switchyard#code-review-in-ci";
-
 /// The output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -292,16 +287,22 @@ fn sarif(report: &Report) -> Value {
             }))
         })
         .collect();
+    let mut driver = json!({
+        "name": "switchyard-review",
+        "version": env!("CARGO_PKG_VERSION"),
+        "rules": rules,
+    });
+    // Where SARIF viewers send people who ask what produced the results: the package's
+    // `repository`, when the workspace names one (the key is optional in SARIF).
+    let home = env!("CARGO_PKG_REPOSITORY");
+    if !home.is_empty() {
+        driver["informationUri"] = Value::from(home);
+    }
     json!({
         "version": "2.1.0",
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "runs": [{
-            "tool": {"driver": {
-                "name": "switchyard-review",
-                "informationUri": INFORMATION_URI,
-                "version": env!("CARGO_PKG_VERSION"),
-                "rules": rules,
-            }},
+            "tool": {"driver": driver},
             "invocations": [{
                 "executionSuccessful": !report.incomplete(),
                 "toolExecutionNotifications": notifications,

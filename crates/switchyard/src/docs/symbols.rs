@@ -144,7 +144,25 @@ impl<'t> Finder<'t> {
             "function_item" => "function",
             "struct_item" => "struct",
             "enum_item" => "enum",
-            "trait_item" => "trait",
+            "trait_item" => {
+                // A public trait's methods are as public as the trait, with no `pub`.
+                if self.is_rust_pub(node) {
+                    self.push_above(node, "trait", is_rust_doc);
+                    if let Some(body) = node.child_by_field_name("body") {
+                        let mut cursor = body.walk();
+                        let methods: Vec<Node<'_>> = body
+                            .named_children(&mut cursor)
+                            .filter(|c| {
+                                matches!(c.kind(), "function_signature_item" | "function_item")
+                            })
+                            .collect();
+                        for method in methods {
+                            self.push_above(method, "method", is_rust_doc);
+                        }
+                    }
+                }
+                return;
+            }
             "union_item" => "union",
             "type_item" => "type alias",
             "const_item" => "constant",
@@ -288,6 +306,35 @@ impl<'t> Finder<'t> {
         });
         let name = name.unwrap_or_else(|| "default".to_owned());
         self.push_named_above(node, name, kind, is_block_doc);
+        if kind == "class" {
+            if let Some(body) = declaration.child_by_field_name("body") {
+                self.class_methods(body);
+            }
+        }
+    }
+
+    /// The public methods of an exported JavaScript or TypeScript class: neither
+    /// `#private` nor TypeScript's `private` or `protected`.
+    fn class_methods(&mut self, body: Node<'_>) {
+        let mut cursor = body.walk();
+        let methods: Vec<Node<'_>> = body
+            .named_children(&mut cursor)
+            .filter(|c| matches!(c.kind(), "method_definition" | "abstract_method_signature"))
+            .collect();
+        for method in methods {
+            let Some(name) = self.name_of(method) else {
+                continue;
+            };
+            let mut c = method.walk();
+            let hidden = name.starts_with('#')
+                || method.children(&mut c).any(|m| {
+                    m.kind() == "accessibility_modifier"
+                        && matches!(self.text_of(m), "private" | "protected")
+                });
+            if !hidden {
+                self.push_named_above(method, name, "method", is_block_doc);
+            }
+        }
     }
 
     fn go(&mut self, node: Node<'_>) {
@@ -300,14 +347,26 @@ impl<'t> Finder<'t> {
                     .named_children(&mut cursor)
                     .filter(|c| matches!(c.kind(), "type_spec" | "type_alias"))
                     .collect();
-                // A group `type ( ... )` documents its types one by one; not done here.
                 match specs.as_slice() {
                     [spec] => (*spec, "type"),
-                    _ => return,
+                    // A group `type ( ... )` documents its types one by one, each above
+                    // its own line inside the parentheses.
+                    group => {
+                        for spec in group {
+                            self.go_declaration(*spec, *spec, "type");
+                        }
+                        return;
+                    }
                 }
             }
             _ => return,
         };
+        self.go_declaration(node, named, kind);
+    }
+
+    /// Records the Go declaration `node` (whose name is on `named`) if it is exported and
+    /// no comment directly above it names it.
+    fn go_declaration(&mut self, node: Node<'_>, named: Node<'_>, kind: &'static str) {
         let Some(name) = self.name_of(named) else {
             return;
         };

@@ -64,7 +64,7 @@ impl Greeter for RetryPolicy {
 "#;
     assert_eq!(
         names(Language::Rust, text),
-        ["parse_config", "RetryPolicy", "Greeter", "new"]
+        ["parse_config", "RetryPolicy", "Greeter", "greet", "new"]
     );
     let symbols = found(Language::Rust, text);
     // The struct's documentation goes above its attributes.
@@ -78,8 +78,17 @@ impl Greeter for RetryPolicy {
         }
     );
     assert!(retry.source.starts_with("pub struct RetryPolicy"));
+    // A public trait's methods need no `pub`.
+    assert_eq!(symbols[3].kind, "method");
+    assert_eq!(
+        symbols[3].placement,
+        Placement::Above {
+            at: text.find("    fn greet(&self);").unwrap(),
+            indent: "    ".to_owned()
+        }
+    );
     // A method is indented like its impl's body.
-    let new = &symbols[3];
+    let new = &symbols[4];
     assert_eq!(new.kind, "method");
     assert_eq!(
         new.placement,
@@ -188,6 +197,21 @@ function privateHelper() {}
 // A plain comment is not documentation.
 export class UserStore {
   private users: string[] = [];
+
+  /** Documented. */
+  count(): number {
+    return this.users.length;
+  }
+
+  getUser(id: string): string | undefined {
+    return this.users.find((u) => u === id);
+  }
+
+  private reindex(): void {}
+
+  protected touch(): void {}
+
+  #secret(): void {}
 }
 
 export interface User {
@@ -200,7 +224,7 @@ export const LIMIT = 10;
 "#;
     assert_eq!(
         names(Language::TypeScript, text),
-        ["fetchUser", "UserStore", "User", "makeId"]
+        ["fetchUser", "UserStore", "getUser", "User", "makeId"]
     );
     let store = &found(Language::TypeScript, text)[1];
     // Above the plain comment directly above the class.
@@ -209,6 +233,15 @@ export const LIMIT = 10;
         Placement::Above {
             at: text.find("// A plain comment").unwrap(),
             indent: String::new()
+        }
+    );
+    let get_user = &found(Language::TypeScript, text)[2];
+    assert_eq!(get_user.kind, "method");
+    assert_eq!(
+        get_user.placement,
+        Placement::Above {
+            at: text.find("  getUser").unwrap(),
+            indent: "  ".to_owned()
         }
     );
 }
@@ -246,10 +279,24 @@ func (s *Server) Start() error {
 }
 
 func (s *Server) stop() {}
+
+type (
+	// Port is documented.
+	Port int
+	Host string
+	local bool
+)
 "#;
     assert_eq!(
         names(Language::Go, text),
-        ["LoadFile", "Options", "Server", "Start"]
+        ["LoadFile", "Options", "Server", "Start", "Host"]
+    );
+    assert_eq!(
+        found(Language::Go, text)[4].placement,
+        Placement::Above {
+            at: text.find("\tHost string").unwrap(),
+            indent: "\t".to_owned()
+        }
     );
     let symbols = found(Language::Go, text);
     assert_eq!(symbols[3].kind, "method");

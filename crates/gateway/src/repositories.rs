@@ -94,6 +94,7 @@ impl Repositories {
         std::thread::Builder::new()
             .name("switchyard-index".into())
             .spawn(move || {
+                yield_to_requests();
                 let embedder = embedder.and_then(|files| load_embedder(&files));
                 index_loop(jobs, embedder.as_ref(), &weak, &stopped);
             })
@@ -120,6 +121,21 @@ impl Repositories {
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .insert(repository.name().to_owned(), repository);
+    }
+}
+
+/// Lowers the calling thread's priority (nice 10), so that indexing and embedding a
+/// repository (minutes of one core the first time) take only the CPU that requests leave:
+/// on a small machine the gateway has one async worker, which must not wait for them.
+fn yield_to_requests() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: setpriority takes plain integers; on Linux `who = 0` with PRIO_PROCESS is
+        // the calling thread (nice values are per thread there).
+        let rc = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 10) };
+        if rc != 0 {
+            tracing::debug!("index: cannot lower the indexing thread's priority");
+        }
     }
 }
 

@@ -38,10 +38,19 @@ fn a_query_naming_a_function_finds_that_function_first_in_this_repository() {
         .iter()
         .map(|h| format!("{}:{} {:?} {:.2}", h.path, h.start_line, h.symbol, h.score))
         .collect();
-    for hit in &hits[1..5] {
+    for hit in &hits[1..4] {
         assert!(
             hit.text.contains("redacted_target"),
             "unrelated hit among {top:#?}"
+        );
+    }
+    // Code that only shares a word (`Target`) may follow, but far behind: under the floor
+    // below which nothing enters a prompt. (Which of those comes first shifts as the
+    // repository grows; the floor is what keeps them out of the context.)
+    for hit in hits.iter().filter(|h| !h.text.contains("redacted_target")) {
+        assert!(
+            hit.score < first.score * switchyard_codebase::RELEVANCE_FLOOR,
+            "{top:#?}"
         );
     }
 

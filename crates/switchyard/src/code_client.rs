@@ -15,6 +15,10 @@ pub struct GatewayArgs {
     /// The model (alias or router) to ask; default: the gateway's code router.
     #[arg(long)]
     pub model: Option<String>,
+    /// A repository the gateway indexes (`[repositories.NAME]`): the code of it most
+    /// relevant to each question goes into the prompt.
+    #[arg(long)]
+    pub repository: Option<String>,
     /// A client key of the gateway, if it requires one.
     #[arg(long = "api-key", env = "SWITCHYARD_API_KEY", hide_env_values = true)]
     pub key: Option<String>,
@@ -70,6 +74,7 @@ pub struct CodeClient {
     http: reqwest::Client,
     base: String,
     model: Option<String>,
+    repository: Option<String>,
     key: Option<String>,
 }
 
@@ -85,6 +90,7 @@ impl CodeClient {
             http,
             base: args.gateway.trim_end_matches('/').to_owned(),
             model: args.model.clone(),
+            repository: args.repository.clone(),
             key: args.key.clone(),
         })
     }
@@ -101,6 +107,9 @@ impl CodeClient {
         }
         if let Some(model) = &self.model {
             body["model"] = Value::from(model.as_str());
+        }
+        if let Some(repository) = &self.repository {
+            body["repository"] = Value::from(repository.as_str());
         }
         let mut request = self
             .http

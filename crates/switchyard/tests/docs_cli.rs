@@ -433,6 +433,8 @@ fn symbols_are_asked_for_four_at_a_time_each_with_its_code() {
             &gateway.url,
             "--model",
             "smart",
+            "--repository",
+            "shop",
             "--write",
         ],
     );
@@ -460,6 +462,7 @@ fn symbols_are_asked_for_four_at_a_time_each_with_its_code() {
                     .contains(&format!("`step_{i}`"))
                 && body["language"] == "rust"
                 && body["model"] == "smart"
+                && body["repository"] == "shop"
         });
         assert!(asked, "step_{i} not asked: {requests:?}");
     }

@@ -340,3 +340,82 @@ fn a_large_diff_is_split_into_parts_under_the_budget() {
     let (stdout, _) = text(&out);
     assert!(stdout.contains("reviewed in 1 part "), "{stdout}");
 }
+
+/// `--repository`: each question carries the indexed repository's code relevant to the hunk
+/// (here a helper defined in another file, which the hunk's own context lines do not show).
+#[tokio::test(flavor = "multi_thread")]
+async fn with_a_repository_the_reviewer_sees_the_code_the_change_calls() {
+    let repo = repository(
+        "with-repository",
+        &[
+            ("src/lib.rs", LIB_RS),
+            (
+                "src/ports.rs",
+                "/// The port used when none is configured.\npub fn default_port() -> u16 {\n    8080\n}\n",
+            ),
+        ],
+    );
+    repo.write(
+        "src/lib.rs",
+        &format!(
+            "{LIB_RS}\npub fn port_or_default(s: &str) -> u16 {{\n    s.parse().unwrap_or(default_port())\n}}\n"
+        ),
+    );
+    let mock = switchyard_mock::MockServer::start(switchyard_mock::MockBehavior {
+        demo: true,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let data = TempDir::new("with-repository-index");
+    let config = data.write(
+        "switchyard.toml",
+        &format!(
+            "[providers.upstream]\nkind = \"openai\"\nbase_url = \"{}/v1\"\n\n\
+             [models.fast]\ndeployments = [{{ provider = \"upstream\", model = \"small\" }}]\n\n\
+             [repositories.shop]\npath = \"{}\"\ndata_dir = \"{}\"\n",
+            mock.url(),
+            repo.path().display(),
+            data.path().join("index").display()
+        ),
+    );
+    let (_server, addr) = common::serve(&[
+        "--config",
+        config.to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    let url = format!("http://{addr}");
+    let sent = || mock.stats().last_request.unwrap().body.to_string();
+
+    let out = review(repo.path(), &url, &["--model", "fast"]);
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    assert!(!sent().contains("8080"), "no repository, no other file");
+
+    // The gateway indexes at start, in the background: 503 until the index is open.
+    let mut tries = 0;
+    let out = loop {
+        let out = review(
+            repo.path(),
+            &url,
+            &["--model", "fast", "--repository", "shop"],
+        );
+        let (_, stderr) = text(&out);
+        if !stderr.contains("503") || tries == 100 {
+            break out;
+        }
+        tries += 1;
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    let body = sent();
+    assert!(
+        body.contains("pub fn default_port() -> u16") && body.contains("8080"),
+        "the helper's code reached the reviewer: {body}"
+    );
+
+    let out = review(repo.path(), &url, &["--repository", "nope"]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.contains("unknown repository `nope`"), "{stderr}");
+}

@@ -116,6 +116,8 @@ where
         if resp.status().as_u16() != 503 {
             return resp;
         }
+        // Clients are told when to come back.
+        assert_eq!(resp.headers()["retry-after"], "1");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("the repository was not indexed in 10 s");

@@ -111,21 +111,46 @@ impl CodeClient {
         if let Some(repository) = &self.repository {
             body["repository"] = Value::from(repository.as_str());
         }
-        let mut request = self
-            .http
-            .post(&url)
-            .header("content-type", "application/json")
-            .body(body.to_string());
-        if let Some(key) = &self.key {
-            request = request.bearer_auth(key);
-        }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| CodeClientError::Unreachable {
-                url: url.clone(),
-                reason: error_chain(&e),
-            })?;
+        let body = body.to_string();
+        let started = std::time::Instant::now();
+        let mut said_waiting = false;
+        let response = loop {
+            let mut request = self
+                .http
+                .post(&url)
+                .header("content-type", "application/json")
+                .body(body.clone());
+            if let Some(key) = &self.key {
+                request = request.bearer_auth(key);
+            }
+            let response = request
+                .send()
+                .await
+                .map_err(|e| CodeClientError::Unreachable {
+                    url: url.clone(),
+                    reason: error_chain(&e),
+                })?;
+            // A 503 with Retry-After is a gateway that will answer soon (a repository still
+            // being indexed at start, as in a CI job that has just started it): wait for
+            // it, up to UNAVAILABLE_PATIENCE in all.
+            let wait = match response.status() {
+                reqwest::StatusCode::SERVICE_UNAVAILABLE => retry_after(&response),
+                _ => None,
+            };
+            match wait {
+                Some(wait) if started.elapsed() + wait <= UNAVAILABLE_PATIENCE => {
+                    if !said_waiting {
+                        eprintln!(
+                            "the gateway is not ready (503); retrying for up to {} s",
+                            UNAVAILABLE_PATIENCE.as_secs()
+                        );
+                        said_waiting = true;
+                    }
+                    tokio::time::sleep(wait).await;
+                }
+                _ => break response,
+            }
+        };
         let status = response.status();
         let bytes = response
             .bytes()
@@ -157,6 +182,26 @@ impl CodeClient {
             .to_owned();
         Ok(CodeReply { text })
     }
+}
+
+/// How long a question waits in all for a gateway that answers 503 with Retry-After.
+const UNAVAILABLE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// The longest single wait a Retry-After may ask for.
+const LONGEST_RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The response's Retry-After in seconds (the form the gateway sends), at most
+/// [`LONGEST_RETRY_AFTER`].
+fn retry_after(response: &reqwest::Response) -> Option<std::time::Duration> {
+    let seconds: u64 = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(std::time::Duration::from_secs(seconds).min(LONGEST_RETRY_AFTER))
 }
 
 /// An error and its causes on one line ("error sending request: connection refused").

@@ -7,7 +7,9 @@
 
 mod common;
 
-use common::{fake_gateway, serve_demo, switchyard, unused_loopback_url, TempDir};
+use common::{
+    fake_gateway, fake_gateway_answering, serve_demo, switchyard, unused_loopback_url, TempDir,
+};
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -466,4 +468,43 @@ fn symbols_are_asked_for_four_at_a_time_each_with_its_code() {
         });
         assert!(asked, "step_{i} not asked: {requests:?}");
     }
+}
+
+#[test]
+fn a_gateway_still_indexing_is_waited_for_and_one_that_is_down_is_not() {
+    const INDEXING: &str = r#"{"error": {"message": "repository `shop` is still being indexed; retry shortly", "type": "service_unavailable"}}"#;
+    const DOC: &str = r#"{"text": "```rust\n/// Does its job.\n```"}"#;
+    let dir = TempDir::new("docs-retry");
+    let path = dir.write("lib.rs", "pub fn step() {}\n");
+
+    // 503 with Retry-After (what the gateway says while it indexes): asked again.
+    let gateway = fake_gateway_answering(
+        vec![
+            ("503 Service Unavailable", "retry-after: 1\r\n", INDEXING),
+            ("200 OK", "", DOC),
+        ],
+        Duration::ZERO,
+    );
+    let out = docs(
+        dir.path(),
+        &["lib.rs", "--gateway", &gateway.url, "--write"],
+    );
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("the gateway is not ready (503)"),
+        "{stderr}"
+    );
+    assert_eq!(gateway.requests.lock().unwrap().len(), 2);
+    assert!(std::fs::read_to_string(&path)
+        .unwrap()
+        .starts_with("/// Does its job.\npub fn step()"));
+
+    // 503 without Retry-After: an outage, reported at once.
+    dir.write("lib.rs", "pub fn step() {}\n");
+    let down = fake_gateway("503 Service Unavailable", INDEXING, Duration::ZERO);
+    let out = docs(dir.path(), &["lib.rs", "--gateway", &down.url]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("503"), "{}", text(&out.stderr));
+    assert_eq!(down.requests.lock().unwrap().len(), 1);
 }

@@ -123,6 +123,16 @@ pub struct FakeGateway {
 }
 
 pub fn fake_gateway(status: &'static str, body: &'static str, delay: Duration) -> FakeGateway {
+    fake_gateway_answering(vec![(status, "", body)], delay)
+}
+
+/// A stand-in gateway that gives its n-th request the n-th of `answers` (status, extra
+/// header lines each ending in `\r\n`, body), and the last one to every request after them.
+pub fn fake_gateway_answering(
+    answers: Vec<(&'static str, &'static str, &'static str)>,
+    delay: Duration,
+) -> FakeGateway {
+    let answers = Arc::new(answers);
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let in_flight = Arc::new(AtomicUsize::new(0));
@@ -133,15 +143,21 @@ pub fn fake_gateway(status: &'static str, body: &'static str, delay: Duration) -
         for stream in listener.incoming() {
             let Ok(stream) = stream else { break };
             let (in_flight, most, seen) = (in_flight.clone(), most.clone(), seen.clone());
+            let answers = answers.clone();
             std::thread::spawn(move || {
                 let request = read_request(&stream);
                 let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
                 most.fetch_max(now, Ordering::SeqCst);
-                seen.lock().unwrap().push(request);
+                let n = {
+                    let mut seen = seen.lock().unwrap();
+                    seen.push(request);
+                    seen.len() - 1
+                };
+                let (status, headers, body) = answers[n.min(answers.len() - 1)];
                 std::thread::sleep(delay);
                 in_flight.fetch_sub(1, Ordering::SeqCst);
                 let response = format!(
-                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\n{headers}content-length: {}\r\nconnection: close\r\n\r\n{body}",
                     body.len()
                 );
                 let _ = (&stream).write_all(response.as_bytes());

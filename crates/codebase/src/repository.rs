@@ -136,10 +136,9 @@ impl Repository {
     /// has computed the chunks' vectors (until then searches are BM25's alone). Vectors
     /// stored by an earlier run with the same embedder are used at once.
     pub fn with_embedder(mut self, embedder: Arc<dyn ChunkEmbedder>) -> Self {
+        // Whatever `vectors` holds is always this embedder's: searches need not check.
         let stored = ChunkVectors::load(&self.dir, embedder.id());
-        if !stored.vectors.is_empty() {
-            self.vectors = RwLock::new(Some(Arc::new(stored)));
-        }
+        self.vectors = RwLock::new((!stored.vectors.is_empty()).then(|| Arc::new(stored)));
         self.embedder = Some(embedder);
         self
     }
@@ -157,10 +156,8 @@ impl Repository {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         let started = Instant::now();
-        let mut previous = match self.vectors() {
-            Some(v) if v.embedder == embedder.id() => (*v).clone(),
-            _ => ChunkVectors::load(&self.dir, embedder.id()),
-        };
+        // `with_embedder` loaded what was stored: nothing else to read.
+        let mut previous = self.vectors().map(|v| (*v).clone()).unwrap_or_default();
         let chunks = self.index.all_chunks()?;
         let mut vectors = HashMap::with_capacity(chunks.len());
         let mut embedded = 0;
@@ -210,7 +207,7 @@ impl Repository {
             return self.index.search(query, limit);
         };
         let mut hits = self.index.search(query, RERANK_CANDIDATES.max(limit))?;
-        if !hits.is_empty() && vectors.embedder == embedder.id() {
+        if !hits.is_empty() {
             rerank(&mut hits, &vectors, &embedder.embed(query));
         }
         hits.truncate(limit);

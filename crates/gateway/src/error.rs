@@ -12,7 +12,8 @@ use switchyard_providers::ProviderError;
 pub struct GatewayError {
     /// Client-facing error.
     pub error: ApiError,
-    /// Passed on as `Retry-After` (upstream 429s).
+    /// Sent as `Retry-After`: an upstream's (429s), or the gateway's own when it knows
+    /// when to come back.
     pub retry_after: Option<Duration>,
 }
 
@@ -44,6 +45,12 @@ impl GatewayError {
     /// Shorthand for an error of `kind`.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         ApiError::new(kind, message).into()
+    }
+
+    /// The same error, telling the client to retry after `after`.
+    pub fn with_retry_after(mut self, after: Duration) -> Self {
+        self.retry_after = Some(after);
+        self
     }
 }
 

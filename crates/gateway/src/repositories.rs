@@ -57,11 +57,7 @@ impl Repositories {
             .iter()
             .map(|r| Job::new(r, config))
             .collect();
-        let models_dir = config
-            .cache
-            .models_dir
-            .clone()
-            .unwrap_or_else(ModelFiles::default_dir);
+        let models_dir = config.cache.models_location();
         let files = ModelFiles::in_dir(&models_dir);
         if let Some(r) = config
             .repositories
@@ -76,14 +72,12 @@ impl Repositories {
                 ));
             }
         }
-        let embedder = match config.repositories.iter().any(|r| match r.embedder {
+        let wanted = config.repositories.iter().any(|r| match r.embedder {
             RepositoryEmbedder::Neural => true,
             RepositoryEmbedder::Auto => files.present(),
             RepositoryEmbedder::Off => false,
-        }) {
-            true => Some(files),
-            false => None,
-        };
+        });
+        let embedder = wanted.then_some(files);
         let (stop, stopped) = mpsc::channel();
         let repositories = Arc::new(Self {
             configured: config.repositories.iter().map(|r| r.name.clone()).collect(),

@@ -383,10 +383,7 @@ fn neural_sessions(cores: usize) -> usize {
 /// built-in one, saying once how to get the better one; `neural` without its files is an
 /// error that says the same.
 fn embedder(config: &CacheConfig, workers: usize) -> Result<Embedder, String> {
-    let dir = config
-        .models_dir
-        .clone()
-        .unwrap_or_else(ModelFiles::default_dir);
+    let dir = config.models_location();
     let files = ModelFiles::in_dir(&dir);
     match &config.embedder {
         EmbedderChoice::Builtin => Ok(Embedder::Builtin(BuiltinEmbedder)),

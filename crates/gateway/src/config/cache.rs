@@ -114,6 +114,14 @@ pub struct EffectiveCachePolicy {
 }
 
 impl CacheConfig {
+    /// Where the neural embedder's files are: `models_dir`, else the default location.
+    /// (The response cache and the repositories' re-ranker load them from the same place.)
+    pub fn models_location(&self) -> PathBuf {
+        self.models_dir
+            .clone()
+            .unwrap_or_else(switchyard_cache::embed::ModelFiles::default_dir)
+    }
+
     /// The policy for `alias`.
     pub fn policy(&self, alias: &str) -> EffectiveCachePolicy {
         let o = self.aliases.get(alias);

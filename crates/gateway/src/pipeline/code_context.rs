@@ -125,13 +125,12 @@ async fn gather(
     let Some(repository) = repositories.get(name) else {
         let known = repositories.configured();
         if known.iter().any(|k| k == name) {
-            let mut error = GatewayError::new(
+            // Clients that honour Retry-After (the review and docs commands) wait for it.
+            return Err(GatewayError::new(
                 ErrorKind::Unavailable,
                 format!("repository `{name}` is still being indexed; retry shortly"),
-            );
-            // Clients that honour Retry-After (the review and docs commands) wait for it.
-            error.retry_after = Some(std::time::Duration::from_secs(1));
-            return Err(error);
+            )
+            .with_retry_after(std::time::Duration::from_secs(1)));
         }
         let known = if known.is_empty() {
             "none is configured ([repositories.NAME] in the config)".to_owned()

@@ -382,14 +382,16 @@ impl<'s> Failover<'s> {
                 } else {
                     "none is configured"
                 };
-                let mut err = GatewayError::new(
+                let err = GatewayError::new(
                     ErrorKind::Unavailable,
                     format!("no deployment of {aliases} is available: {why}"),
                 );
-                if let Some(until) = self.earliest_cool_down {
-                    err.retry_after = Some(until.saturating_duration_since(Instant::now()));
+                match self.earliest_cool_down {
+                    Some(until) => {
+                        err.with_retry_after(until.saturating_duration_since(Instant::now()))
+                    }
+                    None => err,
                 }
-                err
             }
         }
     }

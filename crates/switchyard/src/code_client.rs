@@ -112,6 +112,10 @@ impl CodeClient {
             body["repository"] = Value::from(repository.as_str());
         }
         let body = body.to_string();
+        let unreachable = |e: reqwest::Error| CodeClientError::Unreachable {
+            url: url.clone(),
+            reason: error_chain(&e),
+        };
         let started = std::time::Instant::now();
         let mut said_waiting = false;
         let response = loop {
@@ -123,42 +127,28 @@ impl CodeClient {
             if let Some(key) = &self.key {
                 request = request.bearer_auth(key);
             }
-            let response = request
-                .send()
-                .await
-                .map_err(|e| CodeClientError::Unreachable {
-                    url: url.clone(),
-                    reason: error_chain(&e),
-                })?;
+            let response = request.send().await.map_err(unreachable)?;
             // A 503 with Retry-After is a gateway that will answer soon (a repository still
             // being indexed at start, as in a CI job that has just started it): wait for
             // it, up to UNAVAILABLE_PATIENCE in all.
-            let wait = match response.status() {
-                reqwest::StatusCode::SERVICE_UNAVAILABLE => retry_after(&response),
-                _ => None,
+            let wait = (response.status() == reqwest::StatusCode::SERVICE_UNAVAILABLE)
+                .then(|| retry_after(&response))
+                .flatten()
+                .filter(|wait| started.elapsed() + *wait <= UNAVAILABLE_PATIENCE);
+            let Some(wait) = wait else {
+                break response;
             };
-            match wait {
-                Some(wait) if started.elapsed() + wait <= UNAVAILABLE_PATIENCE => {
-                    if !said_waiting {
-                        eprintln!(
-                            "the gateway is not ready (503); retrying for up to {} s",
-                            UNAVAILABLE_PATIENCE.as_secs()
-                        );
-                        said_waiting = true;
-                    }
-                    tokio::time::sleep(wait).await;
-                }
-                _ => break response,
+            if !said_waiting {
+                eprintln!(
+                    "the gateway is not ready (503); retrying for up to {} s",
+                    UNAVAILABLE_PATIENCE.as_secs()
+                );
+                said_waiting = true;
             }
+            tokio::time::sleep(wait).await;
         };
         let status = response.status();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| CodeClientError::Unreachable {
-                url: url.clone(),
-                reason: error_chain(&e),
-            })?;
+        let bytes = response.bytes().await.map_err(unreachable)?;
         let value: Option<Value> = serde_json::from_slice(&bytes).ok();
         if !status.is_success() {
             let message = value

@@ -115,8 +115,13 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Router(command) => printed(router_cmd::run(command), ExitCode::from(2)),
         Command::Index(args) => printed(index_cmd::run(args), ExitCode::from(2)),
-        Command::Review(args) => review::run(args),
-        Command::Docs(args) => docs::run(args),
+        // Exit 2 when the runtime cannot start: for these two, 1 means findings.
+        Command::Review(args) => {
+            single_threaded().map_or(ExitCode::from(2), |rt| review::run(args, &rt))
+        }
+        Command::Docs(args) => {
+            single_threaded().map_or(ExitCode::from(2), |rt| docs::run(args, &rt))
+        }
         Command::Check { config } => match Config::load(&config) {
             Ok(c) => {
                 println!(
@@ -217,7 +222,12 @@ fn printed<T: std::fmt::Display>(result: anyhow::Result<T>, failure: ExitCode) -
     }
 }
 
-/// The runtime of the one-shot commands (a report, an eval).
+/// `1 part`, `3 parts`: a count and its noun, for the commands' summaries.
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The runtime of the one-shot commands (a report, an eval, a review).
 fn single_threaded() -> Result<tokio::runtime::Runtime, ExitCode> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()

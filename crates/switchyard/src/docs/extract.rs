@@ -5,8 +5,8 @@
 use super::insert::Documented;
 use super::symbols::Symbol;
 use crate::code_client::{CodeClient, CodeClientError, CodeQuestion};
+use futures_util::{StreamExt as _, TryStreamExt as _};
 use switchyard_codeintel::{code_blocks, CodeTask, Language};
-use tokio::task::JoinSet;
 
 /// Questions in flight at once: enough to hide a model's latency, few enough not to trip
 /// a gateway's or provider's rate limit with one file.
@@ -20,41 +20,25 @@ const PROMPT_START: &str = "Write only the documentation comment for";
 const MAX_PROSE_LINES: usize = 20;
 
 /// What the gateway said about each symbol, in the symbols' order: its documentation, or
-/// `None` when the answer had no usable prose.
+/// `None` when the answer had no usable prose. [`CONCURRENCY`] questions at a time (as the
+/// review command asks its parts); the first error ends the run, since the rest would fail
+/// the same way (gateway down, key refused).
 pub async fn document_all(
     client: &CodeClient,
     language: Language,
     symbols: &[Symbol],
 ) -> Result<Vec<Option<Documented>>, CodeClientError> {
-    let mut answers: Vec<Option<Documented>> = vec![None; symbols.len()];
-    let mut pending = symbols.iter().cloned().enumerate();
-    let mut running = JoinSet::new();
-    loop {
-        while running.len() < CONCURRENCY {
-            let Some((index, symbol)) = pending.next() else {
-                break;
-            };
-            let client = client.clone();
-            running.spawn(async move {
-                let prose = ask(&client, language, &symbol).await;
-                (index, symbol, prose)
-            });
-        }
-        let Some(joined) = running.join_next().await else {
-            break;
-        };
-        // A task that panicked (it does not) or was cancelled leaves its symbol undocumented.
-        let Ok((index, symbol, prose)) = joined else {
-            continue;
-        };
-        // The first error ends the run: the rest would fail the same way (gateway down,
-        // key refused), and dropping the set cancels them.
-        let prose = prose?;
-        if let Some(slot) = answers.get_mut(index) {
-            *slot = prose.map(|prose| Documented { symbol, prose });
-        }
-    }
-    Ok(answers)
+    futures_util::stream::iter(symbols)
+        .map(|symbol| async move {
+            let prose = ask(client, language, symbol).await?;
+            Ok(prose.map(|prose| Documented {
+                symbol: symbol.clone(),
+                prose,
+            }))
+        })
+        .buffered(CONCURRENCY)
+        .try_collect()
+        .await
 }
 
 /// Asks for `symbol`'s documentation; its prose lines, `None` if the answer had none.

@@ -10,6 +10,7 @@ mod insert;
 mod symbols;
 
 use crate::code_client::{CodeClient, CodeClientError, GatewayArgs};
+use crate::plural;
 use anyhow::{bail, Context as _};
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -30,17 +31,7 @@ pub struct DocsArgs {
 }
 
 /// Runs the command: prints the patch (or edits the file) and a summary on stderr.
-pub fn run(args: DocsArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(2);
-        }
-    };
+pub fn run(args: DocsArgs, runtime: &tokio::runtime::Runtime) -> ExitCode {
     match runtime.block_on(document_file(&args)) {
         Ok(outcome) => {
             print!("{}", outcome.patch);
@@ -124,7 +115,7 @@ async fn document_file(args: &DocsArgs) -> anyhow::Result<Outcome> {
         summary.push_str(&format!(
             "{}: documented {}: {}\n",
             path.display(),
-            symbols_count(names.len()),
+            plural(names.len(), "symbol", "symbols"),
             names.join(", ")
         ));
     } else {
@@ -132,20 +123,11 @@ async fn document_file(args: &DocsArgs) -> anyhow::Result<Outcome> {
         summary.push_str(&format!(
             "{}: {} to document: {} (the patch is on stdout; --write applies it)\n",
             path.display(),
-            symbols_count(names.len()),
+            plural(names.len(), "symbol", "symbols"),
             names.join(", ")
         ));
     }
     Ok(Outcome { patch, summary })
-}
-
-/// "1 symbol", "3 symbols".
-fn symbols_count(n: usize) -> String {
-    if n == 1 {
-        "1 symbol".to_owned()
-    } else {
-        format!("{n} symbols")
-    }
 }
 
 /// Fails when `new_text` has syntax errors that the file's tree (`before`) did not have:

@@ -4,6 +4,7 @@
 use super::diff::LineRange;
 use super::findings::{Finding, Severity};
 use super::plan::ranges_label;
+use crate::plural;
 use serde_json::{json, Value};
 use std::fmt::Write as _;
 
@@ -78,11 +79,6 @@ fn pretty(value: &Value) -> String {
     let mut text = serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string());
     text.push('\n');
     text
-}
-
-/// `1 part`, `3 parts`.
-pub(super) fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// "reviewed in 3 parts": the line every format's summary shares.

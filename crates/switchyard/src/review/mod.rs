@@ -13,10 +13,11 @@ mod format;
 mod plan;
 
 use crate::code_client::{CodeClient, CodeQuestion, GatewayArgs};
+use crate::plural;
 use anyhow::Context as _;
 use clap::Args;
 use findings::Severity;
-use format::{plural, Format, PartOutcome, Report};
+use format::{Format, PartOutcome, Report};
 use futures_util::StreamExt as _;
 use plan::{Part, SourceFile};
 use std::path::Path;
@@ -86,8 +87,8 @@ impl Threshold {
 }
 
 /// Runs the review, prints the report (stdout) and problems (stderr); the exit code.
-pub fn run(args: ReviewArgs) -> ExitCode {
-    match review(&args) {
+pub fn run(args: ReviewArgs, runtime: &tokio::runtime::Runtime) -> ExitCode {
+    match review(&args, runtime) {
         Ok(report) => {
             print!("{}", format::render(&report, args.format));
             for part in &report.parts {
@@ -120,7 +121,7 @@ pub fn run(args: ReviewArgs) -> ExitCode {
     }
 }
 
-fn review(args: &ReviewArgs) -> anyhow::Result<Report> {
+fn review(args: &ReviewArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result<Report> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let root = diff::repository_root(&cwd)?;
     let parsed = diff::diff_against(&root, &args.base)?;
@@ -157,10 +158,6 @@ fn review(args: &ReviewArgs) -> anyhow::Result<Report> {
         args.concurrency
     );
     let client = CodeClient::new(&args.gateway)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
     let concurrency = usize::try_from(args.concurrency).unwrap_or(1);
     let timeout = std::time::Duration::from_secs(args.timeout_secs);
     let answers = runtime.block_on(ask_all(&client, &parts, concurrency, timeout));

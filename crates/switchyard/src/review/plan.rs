@@ -91,11 +91,10 @@ pub fn plan(files: &[SourceFile], context: usize, budget: usize) -> Vec<Part> {
                 continue;
             };
             for segment in segments(hunk, context, budget, &costs) {
-                let mut candidate = current.clone();
-                candidate.push(segment);
-                if current.is_empty() || union_cost(&candidate, &costs) <= budget {
-                    current = candidate;
-                } else {
+                current.push(segment);
+                if current.len() > 1 && union_cost(&current, &costs) > budget {
+                    // It does not fit with the others: they make a part, it starts the next.
+                    current.pop();
                     parts.push(render(file, &current));
                     current = vec![segment];
                 }
